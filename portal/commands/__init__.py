@@ -1,0 +1,58 @@
+"""The `flask portal ...` command group."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.domain.errors import DomainError
+from portal.domain.roles import parse_roles
+
+portal_cli = AppGroup("portal", help="Field Portal administration.")
+
+
+@portal_cli.command("create-user")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name shown on pages.")
+@click.option("--roles", required=True, help="Comma-separated: technician,supervisor,...")
+@click.option("--email", default=None)
+@click.option("--department", default=None)
+@click.password_option(help="Asked for (twice) when not given.")
+def create_user_command(username, full_name, roles, email, department, password):
+    """Create a user who can sign in with USERNAME."""
+    from portal.services import accounts
+
+    try:
+        user = accounts.create_user(
+            username,
+            password=password,
+            full_name=full_name,
+            roles=parse_roles(roles),
+            email=email,
+            department=department,
+        )
+    except (DomainError, ValueError) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}).")
+
+
+@portal_cli.command("demo")
+def demo_command():
+    """Load the demo plant and apartment block (idempotent; refused in production)."""
+    from portal.services import demo
+
+    if current_app.config.get("PORTAL_ENV") == "production":
+        raise click.ClickException(
+            "Refusing to load demo data into a production configuration (PORTAL_ENV=production)."
+        )
+    summary = demo.load_demo(progress=lambda message: click.echo(f"  {message}"))
+    click.echo(summary)
+
+
+if importlib.util.find_spec("portal.commands.match") is not None:
+    from portal.commands.match import match_command
+
+    portal_cli.add_command(match_command)

@@ -1,0 +1,99 @@
+"""Work order types, priorities and the status moves the rules allow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from portal.domain.errors import InvalidTransition
+
+
+class WorkOrderStatus(StrEnum):
+    """Where a work order stands; only this module decides which moves are allowed."""
+
+    requested = "requested"
+    approved = "approved"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    waiting_parts = "waiting_parts"
+    completed = "completed"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class WorkOrderType(StrEnum):
+    """Why the work exists."""
+
+    corrective = "corrective"
+    preventive = "preventive"
+    inspection = "inspection"
+    compliance = "compliance"
+
+
+class Priority(StrEnum):
+    """How urgent the work is; sets the due date through RESPONSE_TIMES."""
+
+    emergency = "emergency"
+    high = "high"
+    normal = "normal"
+    low = "low"
+
+
+RESPONSE_TIMES: dict[Priority, timedelta] = {
+    Priority.emergency: timedelta(hours=4),
+    Priority.high: timedelta(days=1),
+    Priority.normal: timedelta(days=7),
+    Priority.low: timedelta(days=30),
+}
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.emergency: 0,
+    Priority.high: 1,
+    Priority.normal: 2,
+    Priority.low: 3,
+}
+
+S = WorkOrderStatus
+OPEN_STATUSES = frozenset({S.requested, S.approved, S.assigned, S.in_progress, S.waiting_parts})
+
+TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
+    S.requested: frozenset({S.approved, S.cancelled}),
+    S.approved: frozenset({S.assigned, S.cancelled}),
+    S.assigned: frozenset({S.in_progress, S.approved, S.cancelled}),
+    S.in_progress: frozenset({S.waiting_parts, S.completed, S.cancelled}),
+    S.waiting_parts: frozenset({S.in_progress, S.cancelled}),
+    S.completed: frozenset({S.closed, S.in_progress}),
+    S.closed: frozenset(),
+    S.cancelled: frozenset(),
+}
+
+STATUS_LABELS: dict[WorkOrderStatus, str] = {
+    S.requested: "Requested",
+    S.approved: "Approved",
+    S.assigned: "Assigned",
+    S.in_progress: "In progress",
+    S.waiting_parts: "Waiting for parts",
+    S.completed: "Completed",
+    S.closed: "Closed",
+    S.cancelled: "Cancelled",
+}
+
+
+def allowed_moves(current: WorkOrderStatus) -> frozenset[WorkOrderStatus]:
+    """The statuses a work order in `current` may move to."""
+    return TRANSITIONS[WorkOrderStatus(current)]
+
+
+def check_move(current: WorkOrderStatus, target: WorkOrderStatus) -> None:
+    """Raise InvalidTransition, in words, unless current -> target is allowed."""
+    current, target = WorkOrderStatus(current), WorkOrderStatus(target)
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"A work order that is {STATUS_LABELS[current].lower()} cannot become "
+            f"{STATUS_LABELS[target].lower()}."
+        )
+
+
+def due_at(priority: Priority, raised_at: datetime) -> datetime:
+    """When the work is due: raised time plus the priority's response time."""
+    return raised_at + RESPONSE_TIMES[Priority(priority)]

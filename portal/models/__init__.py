@@ -1,0 +1,94 @@
+"""Every table of the product; importing this package registers them on db.metadata."""
+
+from portal.models.accounts import Team, TeamMember, User, UserRole
+from portal.models.assets import Asset
+from portal.models.audit import AuditEvent, DocumentCounter
+from portal.models.base import Base
+from portal.models.budgets import ApprovalRule, Budget, CostCentre
+from portal.models.inventory import (
+    Item,
+    Reservation,
+    StockLevel,
+    StockMovement,
+    Storeroom,
+    UomConversion,
+)
+from portal.models.invoicing import (
+    Hold,
+    MatchResult,
+    OutOfPocketPurchase,
+    PaymentExport,
+    VendorInvoice,
+    VendorInvoiceLine,
+)
+from portal.models.purchasing import (
+    Approval,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderRevision,
+    PurchaseRequest,
+    PurchaseRequestLine,
+)
+from portal.models.receiving import GoodsReceipt, GoodsReceiptLine
+from portal.models.sites import Location, Site
+from portal.models.vendors import Contract, ContractPrice, PreferredVendor, Vendor
+from portal.models.work import (
+    Attachment,
+    AuditFinding,
+    ChecklistItem,
+    LabourEntry,
+    PartLine,
+    WorkOrder,
+    WorkOrderComment,
+    WorkOrderStatusChange,
+    WorkRequest,
+)
+
+__all__ = [
+    "Approval",
+    "ApprovalRule",
+    "Asset",
+    "Attachment",
+    "AuditEvent",
+    "AuditFinding",
+    "Base",
+    "Budget",
+    "ChecklistItem",
+    "Contract",
+    "ContractPrice",
+    "CostCentre",
+    "DocumentCounter",
+    "GoodsReceipt",
+    "GoodsReceiptLine",
+    "Hold",
+    "Item",
+    "LabourEntry",
+    "Location",
+    "MatchResult",
+    "OutOfPocketPurchase",
+    "PartLine",
+    "PaymentExport",
+    "PreferredVendor",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderRevision",
+    "PurchaseRequest",
+    "PurchaseRequestLine",
+    "Reservation",
+    "Site",
+    "StockLevel",
+    "StockMovement",
+    "Storeroom",
+    "Team",
+    "TeamMember",
+    "UomConversion",
+    "User",
+    "UserRole",
+    "Vendor",
+    "VendorInvoice",
+    "VendorInvoiceLine",
+    "WorkOrder",
+    "WorkOrderComment",
+    "WorkOrderStatusChange",
+    "WorkRequest",
+]

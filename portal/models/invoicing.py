@@ -1,0 +1,143 @@
+"""Vendor invoices and credit memos, match results, holds and payment exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain.statuses import (
+    HoldStatus,
+    InvoiceStatus,
+    InvoiceType,
+    MatchStatus,
+    OutOfPocketStatus,
+)
+from portal.models.base import (
+    ZERO,
+    Base,
+    IdMixin,
+    Money,
+    Quantity,
+    StrEnumType,
+    UTCDateTime,
+    utcnow,
+)
+
+
+class VendorInvoice(IdMixin, Base):
+    """The vendor's bill (or credit memo) against a PO."""
+
+    __tablename__ = "vendor_invoice"
+    # Not unique: a cancelled invoice's number may be entered again (match-spec choice 11).
+    __table_args__ = (Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),)
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
+    purchase_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order.id"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(40))
+    normalised_number: Mapped[str] = mapped_column(String(40))
+    type: Mapped[InvoiceType] = mapped_column(StrEnumType(InvoiceType), default=InvoiceType.invoice)
+    invoice_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_amount: Mapped[Decimal | None] = mapped_column(Money)
+    freight_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    tax_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        StrEnumType(InvoiceStatus), default=InvoiceStatus.entered, index=True
+    )
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payment_export_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payment_export.id"), index=True
+    )
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    lines: Mapped[list[VendorInvoiceLine]] = relationship(
+        back_populates="invoice", order_by="VendorInvoiceLine.position"
+    )
+
+
+class VendorInvoiceLine(IdMixin, Base):
+    """A billed line, referring to a PO line."""
+
+    __tablename__ = "vendor_invoice_line"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("vendor_invoice.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    purchase_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_line.id"), index=True
+    )
+    line_ref: Mapped[str] = mapped_column(String(20))  # the PO line as the vendor quoted it
+    qty: Mapped[Decimal] = mapped_column(Quantity)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    uom: Mapped[str | None] = mapped_column(String(12))
+
+    invoice: Mapped[VendorInvoice] = relationship(back_populates="lines")
+
+
+class MatchResult(IdMixin, Base):
+    """One run of the match engine on an invoice: its input digest and whole result."""
+
+    __tablename__ = "match_result"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("vendor_invoice.id"), index=True)
+    status: Mapped[MatchStatus] = mapped_column(StrEnumType(MatchStatus))
+    result: Mapped[dict] = mapped_column(JSON)
+    input_digest: Mapped[str] = mapped_column(String(64))
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Hold(IdMixin, Base):
+    """A reason an invoice (line) may not be paid, until released or cleared by a re-match."""
+
+    __tablename__ = "hold"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("vendor_invoice.id"), index=True)
+    invoice_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vendor_invoice_line.id"), index=True
+    )
+    match_result_id: Mapped[int] = mapped_column(ForeignKey("match_result.id"), index=True)
+    reason_code: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[HoldStatus] = mapped_column(
+        StrEnumType(HoldStatus), default=HoldStatus.open, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    release_reason: Mapped[str | None] = mapped_column(String(1000))
+
+
+class PaymentExport(IdMixin, Base):
+    """A CSV handed to the payment run; invoices in it are never exported again."""
+
+    __tablename__ = "payment_export"
+
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    invoice_count: Mapped[int] = mapped_column(Integer)
+    total_amount: Mapped[Decimal] = mapped_column(Money)
+    filename: Mapped[str] = mapped_column(String(80))
+
+
+class OutOfPocketPurchase(IdMixin, Base):
+    """A technician paid with their own money; reviewed, then reimbursed or refused."""
+
+    __tablename__ = "out_of_pocket_purchase"
+
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    description: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    qty: Mapped[Decimal | None] = mapped_column(Quantity)
+    bought_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[OutOfPocketStatus] = mapped_column(
+        StrEnumType(OutOfPocketStatus), default=OutOfPocketStatus.submitted, index=True
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    review_reason: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,158 @@
+"""Purchase requests, their approvals, purchase orders and revisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain.statuses import (
+    ApprovalDecision,
+    LineKind,
+    PurchaseOrderStatus,
+    PurchaseRequestStatus,
+)
+from portal.models.base import (
+    ZERO,
+    Base,
+    IdMixin,
+    Money,
+    Percent,
+    Quantity,
+    StrEnumType,
+    TimestampMixin,
+    UTCDateTime,
+    utcnow,
+)
+from portal.models.vendors import Vendor
+
+
+class PurchaseRequest(IdMixin, TimestampMixin, Base):
+    """An internal ask to buy, tied to a work order and a cost centre; needs approval."""
+
+    __tablename__ = "purchase_request"
+
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    cost_centre_id: Mapped[int] = mapped_column(ForeignKey("cost_centre.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[PurchaseRequestStatus] = mapped_column(
+        StrEnumType(PurchaseRequestStatus), default=PurchaseRequestStatus.submitted, index=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    needed_by_on: Mapped[date | None] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[PurchaseRequestLine]] = relationship(
+        back_populates="purchase_request", order_by="PurchaseRequestLine.id"
+    )
+    approvals: Mapped[list[Approval]] = relationship(order_by="Approval.id")
+
+
+class PurchaseRequestLine(IdMixin, Base):
+    """One thing to buy: item, quantity, suggested vendor and price."""
+
+    __tablename__ = "purchase_request_line"
+
+    purchase_request_id: Mapped[int] = mapped_column(ForeignKey("purchase_request.id"), index=True)
+    part_line_id: Mapped[int | None] = mapped_column(ForeignKey("part_line.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[LineKind] = mapped_column(StrEnumType(LineKind), default=LineKind.goods)
+    qty: Mapped[Decimal] = mapped_column(Quantity)
+    uom: Mapped[str] = mapped_column(String(12))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    suggested_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)
+    contract_price_id: Mapped[int | None] = mapped_column(ForeignKey("contract_price.id"))
+    policy_warnings: Mapped[list | None] = mapped_column(JSON)
+
+    purchase_request: Mapped[PurchaseRequest] = relationship(back_populates="lines")
+    suggested_vendor: Mapped[Vendor | None] = relationship()
+
+
+class Approval(IdMixin, Base):
+    """One approver's decision on a purchase request, with the reason."""
+
+    __tablename__ = "approval"
+    __table_args__ = (UniqueConstraint("purchase_request_id", "approver_id"),)
+
+    purchase_request_id: Mapped[int] = mapped_column(ForeignKey("purchase_request.id"), index=True)
+    approver_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    decision: Mapped[ApprovalDecision] = mapped_column(StrEnumType(ApprovalDecision))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    over_budget: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PurchaseOrder(IdMixin, TimestampMixin, Base):
+    """The formal order to a vendor: PO-2026-000123."""
+
+    __tablename__ = "purchase_order"
+
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
+    status: Mapped[PurchaseOrderStatus] = mapped_column(
+        StrEnumType(PurchaseOrderStatus), default=PurchaseOrderStatus.draft, index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    payment_terms: Mapped[str] = mapped_column(String(32))
+    ship_to: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Recurring services: how often the work happens and how it is billed.
+    service_frequency: Mapped[str | None] = mapped_column(String(40))
+    billing_schedule: Mapped[str | None] = mapped_column(String(40))
+
+    vendor: Mapped[Vendor] = relationship()
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        back_populates="purchase_order", order_by="PurchaseOrderLine.line_no"
+    )
+
+
+class PurchaseOrderLine(IdMixin, Base):
+    """One line of a PO, keeping its WO, cost centre and PR line."""
+
+    __tablename__ = "purchase_order_line"
+    __table_args__ = (UniqueConstraint("purchase_order_id", "line_no"),)
+
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[LineKind] = mapped_column(StrEnumType(LineKind), default=LineKind.goods)
+    qty: Mapped[Decimal] = mapped_column(Quantity)
+    uom: Mapped[str] = mapped_column(String(12))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    discount_percent: Mapped[Decimal] = mapped_column(Percent, default=ZERO)
+    expected_on: Mapped[date | None] = mapped_column(Date, index=True)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    cost_centre_id: Mapped[int | None] = mapped_column(ForeignKey("cost_centre.id"), index=True)
+    purchase_request_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_request_line.id"), index=True
+    )
+    storeroom_id: Mapped[int | None] = mapped_column(ForeignKey("storeroom.id"))
+    received_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
+    rejected_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
+    backorder_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
+
+    purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+
+
+class PurchaseOrderRevision(IdMixin, Base):
+    """A numbered change to a PO after it was issued, with the lines as they were."""
+
+    __tablename__ = "purchase_order_revision"
+    __table_args__ = (UniqueConstraint("purchase_order_id", "revision"),)
+
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(1000))
+    snapshot: Mapped[dict] = mapped_column(JSON)

@@ -1,0 +1,21 @@
+"""The unit of work: one request, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Commit when the block ends, roll back if it raises. Views never commit."""
+    try:
+        yield db.session
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise

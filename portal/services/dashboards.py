@@ -1,0 +1,98 @@
+"""Read models for the home page: a fixed number of queries whatever the data size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select, text
+from sqlalchemy.orm import joinedload
+
+from portal.domain.roles import Role
+from portal.domain.work_orders import OPEN_STATUSES, PRIORITY_RANK, Priority, WorkOrderStatus
+from portal.extensions import db
+from portal.models import User, WorkOrder
+from portal.models.base import utcnow
+
+QUEUE_SIZE = 8
+
+
+@dataclass
+class Tile:
+    """One number on the home page, with where it leads."""
+
+    label: str
+    value: int
+    tone: str = "neutral"  # neutral, warn, alert
+    href: str | None = None
+
+
+@dataclass
+class HomeBoard:
+    """Everything the home page shows."""
+
+    queue_title: str = "My work"
+    queue: list[WorkOrder] = field(default_factory=list)
+    queue_total: int = 0
+    tiles: list[Tile] = field(default_factory=list)
+
+
+def _priority_order():
+    """SQL ordering: emergency first, low last."""
+    return case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=WorkOrder.priority)
+
+
+def open_work_query(assignee: User | None = None):
+    """Open work orders, most urgent first, with what the list shows loaded in the same query."""
+    stmt = (
+        select(WorkOrder)
+        .where(WorkOrder.status.in_([s.value for s in OPEN_STATUSES]))
+        .options(
+            joinedload(WorkOrder.asset),
+            joinedload(WorkOrder.location),
+            joinedload(WorkOrder.assignee_user),
+        )
+        .order_by(_priority_order(), WorkOrder.due_at.asc().nulls_last(), WorkOrder.id)
+    )
+    if assignee is not None:
+        stmt = stmt.where(WorkOrder.assignee_user_id == assignee.id)
+    return stmt
+
+
+def home_board(user: User) -> HomeBoard:
+    """The technician's queue, or the team board for supervisors, with the counts that matter."""
+    session = db.session
+    board = HomeBoard()
+    now = utcnow()
+    team_view = user.has_role(Role.supervisor) or not user.has_role(Role.technician)
+    mine = None if team_view else user
+    board.queue_title = "Open work" if team_view else "My work"
+    board.queue = list(session.scalars(open_work_query(mine).limit(QUEUE_SIZE)).unique())
+
+    open_filter = WorkOrder.status.in_([s.value for s in OPEN_STATUSES])
+    counts = select(
+        func.count().label("open"),
+        func.count().filter(WorkOrder.due_at < now).label("overdue"),
+        func.count().filter(WorkOrder.status == WorkOrderStatus.waiting_parts.value).label("parts"),
+        func.count().filter(WorkOrder.priority == Priority.emergency.value).label("emergency"),
+    ).where(open_filter)
+    if mine is not None:
+        counts = counts.where(WorkOrder.assignee_user_id == mine.id)
+    row = session.execute(counts).one()
+    board.queue_total = row.open
+    board.tiles = [
+        Tile("Open", row.open, href="/work-orders/"),
+        Tile("Overdue", row.overdue, "alert" if row.overdue else "neutral"),
+        Tile("Waiting for parts", row.parts, "warn" if row.parts else "neutral"),
+        Tile("Emergency", row.emergency, "alert" if row.emergency else "neutral"),
+    ]
+    return board
+
+
+def database_ok() -> bool:
+    """True when a trivial query succeeds."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # the health check reports, it must not raise
+        db.session.rollback()
+        return False

@@ -1,0 +1,103 @@
+"""Fixtures: the app on SQLite (default) or on PostgreSQL when DATABASE_URL points at it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.config import normalise_database_url
+from portal.extensions import db, limiter
+
+DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", "sqlite://"))
+ON_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def base_config(**overrides) -> dict:
+    """Settings every test app shares."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PORTAL_ENV": "development",
+    }
+    settings.update(overrides)
+    return settings
+
+
+@contextmanager
+def scratch_database(tmp_dir: Path):
+    """A new, empty database of the kind under test; dropped afterwards."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_dir / f'scratch-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    url = make_url(DATABASE_URL)
+    name = f"{url.database}_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(base_config())
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    """Delete every row; one TRUNCATE on PostgreSQL, table by table on SQLite."""
+    db.session.rollback()
+    tables = db.metadata.sorted_tables
+    if ON_POSTGRES:
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def database(app):
+    with app.app_context():  # one context per test, not per session
+        yield db
+        _empty_all_tables()
+        db.session.remove()
+        limiter.reset()  # throttling counts must not leak from one test into the next
+
+
+@pytest.fixture
+def client(app, database):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    def _login_as(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)  # the key Flask-Login reads
+            session["_fresh"] = True
+        return client
+
+    return _login_as
