@@ -52,6 +52,20 @@ def scratch_database(tmp_dir: Path):
         admin.dispose()
 
 
+@contextmanager
+def isolated_app(tmp_dir: Path, **overrides):
+    """An app of its own on a fresh SQLite file with the tables made, for settings others lack."""
+    url = f"sqlite:///{tmp_dir / f'isolated-{uuid.uuid4().hex[:8]}.db'}"
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, **overrides))
+    with app.app_context():
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app(base_config())

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal import create_app
 from portal.extensions import db
-from tests.conftest import base_config
+from tests.conftest import isolated_app
 from tests.factories import make_user
 
 
@@ -44,9 +43,7 @@ def test_disabled_account_cannot_sign_in(client, database):
 
 
 def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one_after(tmp_path):
-    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 't.db'}"))
-    with app.app_context():
-        db.create_all()
+    with isolated_app(tmp_path) as app, app.app_context():
         make_user(db, username="tomas", password="pump-seal-42")
         client = app.test_client()
         codes = [
@@ -57,20 +54,16 @@ def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one_after(tm
         blocked = client.post("/login", data={"username": "tomas", "password": "pump-seal-42"})
         assert blocked.status_code == 429
         assert "Too many sign-in attempts" in blocked.text
-        db.engine.dispose()
 
 
 def test_successful_sign_ins_do_not_use_up_the_allowance(tmp_path):
-    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 't.db'}"))
-    with app.app_context():
-        db.create_all()
+    with isolated_app(tmp_path) as app, app.app_context():
         make_user(db, username="tomas", password="pump-seal-42")
         client = app.test_client()
         for _ in range(7):
             ok = client.post("/login", data={"username": "tomas", "password": "pump-seal-42"})
             assert ok.status_code == 303
             client.post("/logout")
-        db.engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.extensions import db
 from portal.models import Asset, AuditEvent, Item, StockLevel, Storeroom, User, Vendor
 from portal.services.audit import verify_chain
-from tests.conftest import base_config
+from tests.conftest import isolated_app
 
 
 def test_create_user_command_makes_an_account_that_can_sign_in(app, database):
@@ -97,12 +96,8 @@ def test_demo_sign_in_shows_the_technicians_queue(app, database):
 
 
 def test_demo_refuses_a_production_configuration(tmp_path):
-    url = f"sqlite:///{tmp_path / 'prod.db'}"
-    prod = create_app(base_config(PORTAL_ENV="production", SQLALCHEMY_DATABASE_URI=url))
-    with prod.app_context():
-        db.create_all()
-    result = prod.test_cli_runner().invoke(args=["portal", "demo"])
-    assert result.exit_code != 0 and "production configuration" in result.output
-    with prod.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
-        db.engine.dispose()
+    with isolated_app(tmp_path, PORTAL_ENV="production") as prod:
+        result = prod.test_cli_runner().invoke(args=["portal", "demo"])
+        assert result.exit_code != 0 and "production configuration" in result.output
+        with prod.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Asset)) == 0

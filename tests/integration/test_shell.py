@@ -6,10 +6,9 @@ import re
 
 from flask import Blueprint
 
-from portal import create_app
 from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
-from tests.conftest import base_config
+from tests.conftest import isolated_app
 from tests.factories import make_user, make_work_order
 
 
@@ -30,7 +29,6 @@ def test_json_callers_get_json_errors(client):
 
 
 def test_crash_rolls_back_and_shows_the_friendly_500(tmp_path):
-    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'c.db'}"))
     boom = Blueprint("boom", __name__)
 
     @boom.get("/boom")
@@ -41,16 +39,14 @@ def test_crash_rolls_back_and_shows_the_friendly_500(tmp_path):
         db.session.flush()
         raise RuntimeError("boom")
 
-    app.register_blueprint(boom)
-    with app.app_context():
-        db.create_all()
+    with isolated_app(tmp_path) as app, app.app_context():
+        app.register_blueprint(boom)
         response = app.test_client().get("/boom")
         assert response.status_code == 500
         assert "Something broke on our side" in response.text
         from portal.models import Site
 
         assert db.session.query(Site).count() == 0  # nothing half written
-        db.engine.dispose()
 
 
 def test_technician_home_shows_their_queue_most_urgent_first(login_as, database):
@@ -117,11 +113,7 @@ def test_pages_load_htmx_from_the_pinned_cdn_with_integrity(client):
 
 
 def test_forms_without_csrf_token_are_refused_and_header_token_passes(tmp_path):
-    app = create_app(
-        base_config(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.db'}")
-    )
-    with app.app_context():
-        db.create_all()
+    with isolated_app(tmp_path, WTF_CSRF_ENABLED=True) as app, app.app_context():
         make_user(db, username="tomas", password="pump-seal-42")
         client = app.test_client()
         refused = client.post("/login", data={"username": "tomas", "password": "pump-seal-42"})
@@ -136,4 +128,3 @@ def test_forms_without_csrf_token_are_refused_and_header_token_passes(tmp_path):
         header_token = re.search(r'"X-CSRFToken": "([^"]+)"', home).group(1)
         assert client.post("/logout").status_code == 400
         assert client.post("/logout", headers={"X-CSRFToken": header_token}).status_code == 303
-        db.engine.dispose()
