@@ -22,6 +22,10 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("main.home", "Home", "home"),
     NavItem("work_orders.index", "Work", "wrench", prefix="/work-orders"),
+    NavItem("assets.scan", "Scan", "scan", prefix="/scan"),
+    NavItem(
+        "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
+    ),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
@@ -30,16 +34,22 @@ NAVIGATION: list[NavItem] = [
 def register_blueprints(app: Flask) -> None:
     """Attach every feature blueprint and the navigation context."""
     from portal.blueprints.admin import bp as admin_bp
+    from portal.blueprints.assets import bp as assets_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.parts import bp as parts_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
+    from portal.blueprints.work_requests import bp as work_requests_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(work_orders_bp, url_prefix="/work-orders")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(assets_bp)  # /a/<token>, /assets/..., /scan
+    app.register_blueprint(parts_bp)  # /work-orders/<id>/parts/..., /items/search
+    app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
 
     @app.context_processor
     def navigation():

@@ -58,8 +58,9 @@ OPEN_STATUSES = frozenset({S.requested, S.approved, S.assigned, S.in_progress, S
 
 TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     S.requested: frozenset({S.approved, S.cancelled}),
-    S.approved: frozenset({S.assigned, S.cancelled}),
-    S.assigned: frozenset({S.in_progress, S.approved, S.cancelled}),
+    # Parts can be found missing before the work starts, so waiting_parts is open from approved on.
+    S.approved: frozenset({S.assigned, S.waiting_parts, S.cancelled}),
+    S.assigned: frozenset({S.in_progress, S.approved, S.waiting_parts, S.cancelled}),
     S.in_progress: frozenset({S.waiting_parts, S.completed, S.cancelled}),
     S.waiting_parts: frozenset({S.in_progress, S.cancelled}),
     S.completed: frozenset({S.closed, S.in_progress}),
@@ -97,3 +98,18 @@ def check_move(current: WorkOrderStatus, target: WorkOrderStatus) -> None:
 def due_at(priority: Priority, raised_at: datetime) -> datetime:
     """When the work is due: raised time plus the priority's response time."""
     return raised_at + RESPONSE_TIMES[Priority(priority)]
+
+
+def initial_status(*, raised_by_supervisor: bool, has_assignee: bool) -> WorkOrderStatus:
+    """Supervisors' work starts approved (assigned if someone is named); others' is requested."""
+    if not raised_by_supervisor:
+        return WorkOrderStatus.requested
+    return WorkOrderStatus.assigned if has_assignee else WorkOrderStatus.approved
+
+
+def parse_priority(value: str) -> Priority:
+    """A priority from its name, or ValueError in words."""
+    try:
+        return Priority(value.strip().lower())
+    except ValueError:
+        raise ValueError(f"priority must be one of {', '.join(Priority)}") from None

@@ -1,16 +1,42 @@
-"""Reading work orders for pages (writes arrive with the field-flow use cases)."""
+"""Work orders: reading them for pages, raising them, and moving them through their statuses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.domain.work_orders import OPEN_STATUSES, WorkOrderStatus
+from portal.domain.errors import DomainError, NotFound
+from portal.domain.numbering import Sequence
+from portal.domain.roles import Role
+from portal.domain.work_orders import (
+    OPEN_STATUSES,
+    Priority,
+    WorkOrderStatus,
+    WorkOrderType,
+    check_move,
+    due_at,
+    initial_status,
+)
 from portal.extensions import db
-from portal.models import Asset, PartLine, WorkOrder
+from portal.models import (
+    Asset,
+    ChecklistItem,
+    CostCentre,
+    Location,
+    PartLine,
+    Site,
+    User,
+    WorkOrder,
+    WorkOrderStatusChange,
+)
+from portal.models.base import utcnow
+from portal.services import audit
+from portal.services._uow import unit_of_work
 from portal.services.dashboards import open_work_query
+from portal.services.numbering import next_number
 
 PAGE_SIZE = 25
 
@@ -82,3 +108,184 @@ def get_for_page(wo_id: int) -> WorkOrder | None:
         )
     )
     return db.session.scalars(stmt).unique().one_or_none()
+
+
+# ---------------------------------------------------------------- writes
+
+
+def _existing(session: Session, submission_id: str | None) -> WorkOrder | None:
+    """The work order an earlier post of the same form created, if any (double tap, retry)."""
+    if not submission_id:
+        return None
+    return session.scalar(select(WorkOrder).where(WorkOrder.submission_id == submission_id))
+
+
+@dataclass
+class NewWorkOrder:
+    """What it takes to raise a work order; site, location or asset say where."""
+
+    title: str
+    site_id: int | None = None
+    asset_id: int | None = None
+    location_id: int | None = None
+    description: str | None = None
+    type: WorkOrderType = WorkOrderType.corrective
+    priority: Priority = Priority.normal
+    requester_name: str | None = None
+    department: str | None = None
+    assignee_user_id: int | None = None
+    assignee_team_id: int | None = None
+    assignee_vendor_id: int | None = None
+    due: datetime | None = None
+    checklist: list[str] = field(default_factory=list)
+    audit_reference: str | None = None
+    down_at: datetime | None = None
+    status: WorkOrderStatus | None = None
+    why: str | None = None
+
+
+def create_work_order(
+    draft: NewWorkOrder, *, actor: User | None, submission_id: str | None = None
+) -> WorkOrder:
+    """Raise a work order (numbered, due by priority, audited); the same submission_id gives one."""
+    with unit_of_work() as session:
+        earlier = _existing(session, submission_id)
+        if earlier is not None:
+            return earlier
+        wo = add_work_order(session, draft, actor=actor, submission_id=submission_id)
+    return wo
+
+
+def add_work_order(
+    session: Session, draft: NewWorkOrder, *, actor: User | None, submission_id: str | None = None
+) -> WorkOrder:
+    """Build and add one work order inside the caller's transaction (triage, audit imports)."""
+    title = (draft.title or "").strip()
+    if not title:
+        raise DomainError("Say in a few words what needs doing.")
+    asset = session.get(Asset, draft.asset_id) if draft.asset_id else None
+    if draft.asset_id and asset is None:
+        raise NotFound("That asset does not exist.")
+    location_id = draft.location_id or (asset.location_id if asset else None)
+    location = session.get(Location, location_id) if location_id else None
+    if location_id and location is None:
+        raise NotFound("That location does not exist.")
+    site_id = location.site_id if location is not None else draft.site_id
+    if site_id is None or session.get(Site, site_id) is None:
+        raise DomainError("Choose the site, location or asset the work is for.")
+    if draft.assignee_user_id and session.get(User, draft.assignee_user_id) is None:
+        raise NotFound("That assignee does not exist.")
+    now = utcnow()
+    priority = Priority(draft.priority)
+    supervisor = actor is not None and actor.has_role(Role.supervisor)
+    has_assignee = bool(
+        draft.assignee_user_id or draft.assignee_team_id or draft.assignee_vendor_id
+    )
+    status = draft.status or initial_status(
+        raised_by_supervisor=supervisor, has_assignee=has_assignee
+    )
+    cost_centre_id = session.scalar(
+        select(CostCentre.id).where(CostCentre.site_id == site_id).order_by(CostCentre.id).limit(1)
+    )
+    wo = WorkOrder(
+        number=next_number(session, Sequence.work_order),
+        title=title[:200],
+        description=(draft.description or "").strip() or None,
+        type=WorkOrderType(draft.type),
+        priority=priority,
+        status=status,
+        site_id=site_id,
+        location_id=location_id,
+        asset_id=asset.id if asset else None,
+        cost_centre_id=cost_centre_id,
+        requester_id=actor.id if actor is not None else None,
+        requester_name=draft.requester_name or (actor.full_name if actor is not None else None),
+        department=draft.department or (actor.department if actor is not None else None),
+        assignee_user_id=draft.assignee_user_id,
+        assignee_team_id=draft.assignee_team_id,
+        assignee_vendor_id=draft.assignee_vendor_id,
+        due_at=draft.due or due_at(priority, now),
+        audit_reference=draft.audit_reference,
+        down_at=draft.down_at,
+        created_by_id=actor.id if actor is not None else None,
+        submission_id=submission_id,
+        created_at=now,
+    )
+    session.add(wo)
+    steps = [text.strip() for text in draft.checklist if text and text.strip()]
+    for position, text in enumerate(steps, start=1):
+        wo.checklist.append(ChecklistItem(position=position, text=text[:500]))
+    wo.status_changes.append(
+        WorkOrderStatusChange(
+            to_status=status, changed_by_id=wo.created_by_id, changed_at=now, reason=draft.why
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="work_order.created",
+        subject=wo,
+        changes={
+            "status": [None, status],
+            "priority": [None, priority],
+            "asset_id": [None, wo.asset_id],
+        },
+        why=draft.why,
+    )
+    return wo
+
+
+def change_status(
+    wo_id: int, target: WorkOrderStatus, *, actor: User | None, reason: str | None = None
+) -> WorkOrder:
+    """Move a work order to `target` if the rules allow it; the move is recorded and audited."""
+    with unit_of_work() as session:
+        wo = session.get(WorkOrder, wo_id, with_for_update=True)
+        if wo is None:
+            raise NotFound(f"Work order {wo_id} does not exist.")
+        move_work_order(session, wo, WorkOrderStatus(target), actor=actor, reason=reason)
+    return wo
+
+
+def move_work_order(
+    session: Session,
+    wo: WorkOrder,
+    target: WorkOrderStatus,
+    *,
+    actor: User | None,
+    reason: str | None,
+) -> None:
+    """Apply one allowed status move inside the caller's transaction (used by other services)."""
+    before = wo.status
+    if before == target:
+        return
+    check_move(before, target)
+    if target is WorkOrderStatus.cancelled and not (reason or "").strip():
+        raise DomainError("Say why the work order is cancelled.")
+    now = utcnow()
+    wo.status = target
+    if target is WorkOrderStatus.completed:
+        wo.completed_at = now
+        if wo.down_at is not None and wo.up_at is None:
+            wo.up_at = now
+    elif target is WorkOrderStatus.closed:
+        wo.closed_at = now
+    session.add(
+        WorkOrderStatusChange(
+            work_order_id=wo.id,
+            from_status=before,
+            to_status=target,
+            changed_by_id=actor.id if actor else None,
+            changed_at=now,
+            reason=reason,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="work_order.status_changed",
+        subject=wo,
+        changes={"status": [before, target]},
+        why=reason,
+    )

@@ -1,0 +1,3 @@
+"""Views of the parts feature."""
+
+from portal.blueprints.parts import bp  # noqa: F401

@@ -1,0 +1,23 @@
+"""Form pieces shared by features: the idempotency token every state-changing form carries."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import InputRequired, Length, Regexp
+
+
+def new_submission_id() -> str:
+    """A fresh token for one render of a form; the same token posted twice is one action."""
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(FlaskForm):
+    """Base of every form that creates something: a double tap or a retry posts the same token."""
+
+    submission_id = HiddenField(
+        default=new_submission_id,
+        validators=[InputRequired(), Length(min=16, max=64), Regexp(r"^[A-Za-z0-9_-]+$")],
+    )
