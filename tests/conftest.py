@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -52,11 +53,24 @@ def scratch_database(tmp_dir: Path):
         admin.dispose()
 
 
+def forget_user_between_requests(app):
+    """Tests hold an app context open and requests reuse it, so `g` outlives a request, and
+    Flask-Login caches the user in g: forget it so each request reads its own session."""
+
+    @app.teardown_request
+    def forget_signed_in_user(_exc):
+        g.pop("_login_user", None)
+
+    return app
+
+
 @contextmanager
 def isolated_app(tmp_dir: Path, **overrides):
     """An app of its own on a fresh SQLite file with the tables made, for settings others lack."""
     url = f"sqlite:///{tmp_dir / f'isolated-{uuid.uuid4().hex[:8]}.db'}"
-    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, **overrides))
+    app = forget_user_between_requests(
+        create_app(base_config(SQLALCHEMY_DATABASE_URI=url, **overrides))
+    )
     with app.app_context():
         db.create_all()
     try:
@@ -68,7 +82,7 @@ def isolated_app(tmp_dir: Path, **overrides):
 
 @pytest.fixture(scope="session")
 def app():
-    app = create_app(base_config())
+    app = forget_user_between_requests(create_app(base_config()))
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -78,3 +78,6 @@ def make_work_order(
     database.session.add(wo)
     database.session.commit()
     return wo
+
+
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200

@@ -46,6 +46,13 @@ RESPONSE_TIMES: dict[Priority, timedelta] = {
     Priority.low: timedelta(days=30),
 }
 
+PRIORITY_LABELS: dict[Priority, str] = {
+    Priority.emergency: "Emergency (4 hours)",
+    Priority.high: "High (1 day)",
+    Priority.normal: "Normal (1 week)",
+    Priority.low: "Low (30 days)",
+}
+
 PRIORITY_RANK: dict[Priority, int] = {
     Priority.emergency: 0,
     Priority.high: 1,
@@ -113,3 +120,33 @@ def parse_priority(value: str) -> Priority:
         return Priority(value.strip().lower())
     except ValueError:
         raise ValueError(f"priority must be one of {', '.join(Priority)}") from None
+
+
+ACTION_LABELS: dict[WorkOrderStatus, str] = {
+    S.approved: "Approve",
+    S.assigned: "Assign",
+    S.in_progress: "Start work",
+    S.waiting_parts: "Waiting for parts",
+    S.completed: "Complete",
+    S.closed: "Close",
+    S.cancelled: "Cancel",
+}
+
+# Who may make each move: approving, closing and cancelling are a supervisor's call.
+MOVE_ROLES: dict[WorkOrderStatus, tuple[str, ...]] = {
+    S.approved: ("supervisor",),
+    S.assigned: ("supervisor", "technician"),
+    S.in_progress: ("supervisor", "technician"),
+    S.waiting_parts: ("supervisor", "technician", "storekeeper"),
+    S.completed: ("supervisor", "technician"),
+    S.closed: ("supervisor",),
+    S.cancelled: ("supervisor",),
+}
+
+
+def moves_for(current: WorkOrderStatus, roles: set[str]) -> list[WorkOrderStatus]:
+    """The moves a person holding `roles` may make from `current`, in a stable order."""
+    from portal.domain.roles import allows
+
+    allowed = allowed_moves(current)
+    return [s for s in ACTION_LABELS if s in allowed and allows(roles, MOVE_ROLES[s])]

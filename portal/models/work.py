@@ -145,14 +145,16 @@ class ChecklistItem(IdMixin, Base):
 
 
 class WorkOrderComment(IdMixin, Base):
-    """A note on a work order."""
+    """A note on a work order, maybe with a photo."""
 
     __tablename__ = "work_order_comment"
 
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     body: Mapped[str] = mapped_column(Text)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Attachment(IdMixin, Base):
@@ -184,6 +186,7 @@ class LabourEntry(IdMixin, Base):
     cost_amount: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     user: Mapped[User] = relationship()
 
@@ -222,3 +225,4 @@ class AuditFinding(IdMixin, Base):
     deadline_on: Mapped[date | None] = mapped_column(Date)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)

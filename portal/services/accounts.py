@@ -70,3 +70,13 @@ def create_user(
 def list_users() -> list[User]:
     """All users by username, roles loaded with them."""
     return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def assignable_people() -> list[User]:
+    """Active technicians and supervisors, by name: who work can be given to."""
+    holders = select(UserRole.user_id).where(UserRole.role.in_([Role.technician, Role.supervisor]))
+    return list(
+        db.session.scalars(
+            select(User).where(User.active.is_(True), User.id.in_(holders)).order_by(User.full_name)
+        )
+    )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.money import money, quantity
 from portal.domain.numbering import Sequence
 from portal.domain.roles import Role
+from portal.domain.uploads import check_photo
 from portal.domain.work_orders import (
     OPEN_STATUSES,
     Priority,
@@ -23,13 +26,16 @@ from portal.domain.work_orders import (
 from portal.extensions import db
 from portal.models import (
     Asset,
+    Attachment,
     ChecklistItem,
     CostCentre,
+    LabourEntry,
     Location,
     PartLine,
     Site,
     User,
     WorkOrder,
+    WorkOrderComment,
     WorkOrderStatusChange,
 )
 from portal.models.base import utcnow
@@ -289,3 +295,230 @@ def move_work_order(
         changes={"status": [before, target]},
         why=reason,
     )
+
+
+def _locked_order(session: Session, wo_id: int) -> WorkOrder:
+    """The work order, locked for this transaction, or NotFound."""
+    wo = session.get(WorkOrder, wo_id, with_for_update=True)
+    if wo is None:
+        raise NotFound(f"Work order {wo_id} does not exist.")
+    return wo
+
+
+def assign(wo_id: int, *, assignee_user_id: int, actor: User) -> WorkOrder:
+    """Give the work to a person; an approved WO becomes assigned."""
+    with unit_of_work() as session:
+        wo = _locked_order(session, wo_id)
+        person = session.get(User, assignee_user_id)
+        if person is None or not person.active:
+            raise NotFound("That person does not exist.")
+        before = wo.assignee_user_id
+        wo.assignee_user_id = person.id
+        wo.assignee_team_id = None
+        wo.assignee_vendor_id = None
+        audit.record(
+            session,
+            actor=actor,
+            action="work_order.assigned",
+            subject=wo,
+            changes={"assignee_user_id": [before, person.id]},
+        )
+        if wo.status in (WorkOrderStatus.approved, WorkOrderStatus.requested):
+            if wo.status is WorkOrderStatus.requested:
+                move_work_order(session, wo, WorkOrderStatus.approved, actor=actor, reason=None)
+            move_work_order(
+                session,
+                wo,
+                WorkOrderStatus.assigned,
+                actor=actor,
+                reason=f"Assigned to {person.full_name}",
+            )
+    return wo
+
+
+def add_comment(
+    wo_id: int,
+    *,
+    body: str,
+    actor: User,
+    submission_id: str,
+    photo: tuple[bytes, str] | None = None,
+) -> WorkOrderComment:
+    """A note (and maybe a photo) on a work order; the same submission_id gives one comment."""
+    body = (body or "").strip()
+    if not body and photo is None:
+        raise DomainError("Write a note or add a photo.")
+    if len(body) > 4000:
+        raise DomainError("Keep a note under 4,000 characters.")
+    content_type = check_photo(photo[0], photo[1]) if photo is not None else None
+    with unit_of_work() as session:
+        earlier = session.scalar(
+            select(WorkOrderComment).where(WorkOrderComment.submission_id == submission_id)
+        )
+        if earlier is not None:
+            return earlier
+        wo = _locked_order(session, wo_id)
+        comment = WorkOrderComment(
+            work_order_id=wo.id, author_id=actor.id, body=body, submission_id=submission_id
+        )
+        if photo is not None:
+            data, filename = photo
+            attachment = Attachment(
+                work_order_id=wo.id,
+                filename=(filename or "photo")[:200],
+                content_type=content_type,
+                size_bytes=len(data),
+                data=data,
+                uploaded_by_id=actor.id,
+            )
+            session.add(attachment)
+            session.flush()
+            comment.photo_id = attachment.id
+        session.add(comment)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="work_order.commented",
+            subject=wo,
+            changes={"comment_id": [None, comment.id], "photo": photo is not None},
+        )
+    return comment
+
+
+def log_labour(
+    wo_id: int,
+    *,
+    hours: Decimal,
+    worked_on: date,
+    actor: User,
+    submission_id: str,
+    note: str | None = None,
+    default_rate: Decimal = Decimal("40.00"),
+) -> LabourEntry:
+    """Hours worked at the person's rate: labour cost on the WO; one entry per submission_id."""
+    if hours <= 0 or hours > 24:
+        raise DomainError("Hours must be more than 0 and at most 24 for one day.")
+    if worked_on > utcnow().date():
+        raise DomainError("Labour cannot be logged for a day that has not come yet.")
+    with unit_of_work() as session:
+        earlier = session.scalar(
+            select(LabourEntry).where(LabourEntry.submission_id == submission_id)
+        )
+        if earlier is not None:
+            return earlier
+        wo = _locked_order(session, wo_id)
+        if wo.status in (WorkOrderStatus.closed, WorkOrderStatus.cancelled):
+            raise DomainError(f"{wo.number} is {wo.status.value}: no more labour can be logged.")
+        rate = actor.hourly_rate if actor.hourly_rate is not None else default_rate
+        entry = LabourEntry(
+            work_order_id=wo.id,
+            user_id=actor.id,
+            worked_on=worked_on,
+            hours=quantity(hours),
+            rate=money(rate),
+            cost_amount=money(quantity(hours) * rate),
+            note=(note or "").strip()[:500] or None,
+            submission_id=submission_id,
+        )
+        session.add(entry)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="labour.logged",
+            subject=wo,
+            changes={"hours": [None, entry.hours], "cost_amount": [None, entry.cost_amount]},
+            why=entry.note,
+        )
+    return entry
+
+
+def toggle_step(wo_id: int, step_id: int, *, done: bool, actor: User) -> ChecklistItem:
+    """Tick or untick one step of the instructions."""
+    with unit_of_work() as session:
+        step = session.get(ChecklistItem, step_id, with_for_update=True)
+        if step is None or step.work_order_id != wo_id:
+            raise NotFound("That step is not on this work order.")
+        if step.done != done:
+            step.done = done
+            step.done_by_id = actor.id if done else None
+            step.done_at = utcnow() if done else None
+            audit.record(
+                session,
+                actor=actor,
+                action="work_order.step_ticked" if done else "work_order.step_unticked",
+                subject=session.get(WorkOrder, wo_id),
+                changes={"step_id": step.id, "text": step.text, "done": done},
+            )
+    return step
+
+
+def record_downtime(wo_id: int, *, event: str, actor: User) -> WorkOrder:
+    """The asset went down now ('down') or is back up now ('up'), for downtime reports."""
+    with unit_of_work() as session:
+        wo = _locked_order(session, wo_id)
+        now = utcnow()
+        if event == "down":
+            if wo.down_at is not None and wo.up_at is None:
+                return wo  # already down: a double tap
+            before = wo.down_at
+            wo.down_at, wo.up_at = now, None
+            change = {"down_at": [before, now]}
+        elif event == "up":
+            if wo.down_at is None:
+                raise DomainError("The asset was not recorded as down.")
+            if wo.up_at is not None:
+                return wo
+            wo.up_at = now
+            change = {"up_at": [None, now]}
+        else:
+            raise DomainError("Say whether the asset went down or came back up.")
+        audit.record(session, actor=actor, action=f"asset.{event}", subject=wo, changes=change)
+    return wo
+
+
+def attachment(attachment_id: int) -> Attachment | None:
+    """A stored photo, for signed-in staff."""
+    return db.session.get(Attachment, attachment_id)
+
+
+def page_extras(wo: WorkOrder) -> dict:
+    """Comments, labour and costs for the WO page, in a fixed number of queries."""
+    comments = list(
+        db.session.scalars(
+            select(WorkOrderComment)
+            .where(WorkOrderComment.work_order_id == wo.id)
+            .order_by(WorkOrderComment.id.desc())
+            .limit(50)
+        )
+    )
+    authors = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(User).where(User.id.in_({c.author_id for c in comments}))
+            )
+        }
+        if comments
+        else {}
+    )
+    labour = list(
+        db.session.scalars(
+            select(LabourEntry)
+            .where(LabourEntry.work_order_id == wo.id)
+            .options(joinedload(LabourEntry.user))
+            .order_by(LabourEntry.worked_on.desc())
+        )
+    )
+    labour_cost = sum((e.cost_amount for e in labour), Decimal("0"))
+    labour_hours = sum((e.hours for e in labour), Decimal("0"))
+    parts_cost = sum((line.issued_cost_amount for line in wo.part_lines), Decimal("0"))
+    return {
+        "comments": comments,
+        "authors": authors,
+        "labour": labour,
+        "labour_cost": labour_cost,
+        "labour_hours": labour_hours,
+        "parts_cost": parts_cost,
+    }

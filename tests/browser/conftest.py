@@ -60,6 +60,20 @@ def browser():
         browser.close()
 
 
+class LiveServer(str):
+    """The base URL (a str, as Playwright wants it) that also knows its app, for looking things up."""
+
+    app: object
+
+    def query(self, fn):
+        """Run fn() inside the live app's context, e.g. to read a demo asset's QR token."""
+        with self.app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The portal on a free port, migrated with Alembic and loaded with the demo data."""
@@ -77,7 +91,9 @@ def live_server(tmp_path_factory):
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
+        live = LiveServer(f"http://127.0.0.1:{server.server_port}")
+        live.app = app
+        yield live
         server.shutdown()
         with app.app_context():
             db.session.remove()

@@ -1,3 +1,106 @@
-"""Views of the assets feature."""
+"""QR addresses, asset pages, the scan page and printable label sheets."""
 
-from portal.blueprints.assets import bp  # noqa: F401
+from __future__ import annotations
+
+import segno
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.blueprints.assets import bp
+from portal.domain.errors import NotFound
+from portal.htmx import page_or_block
+from portal.security import roles_required
+from portal.services import assets
+from portal.services.sites import all_sites
+
+STAFF = ("technician", "supervisor", "storekeeper", "buyer", "approver", "ap_clerk")
+
+
+@bp.get("/a/<token>")
+def by_token(token: str):
+    """The address inside every QR label: staff get the asset, anyone else the request form."""
+    asset = assets.by_token(token)
+    if not current_user.is_authenticated:
+        if asset is None:
+            abort(404)
+        return redirect(url_for("work_requests.new", a=token), code=303)
+    if asset is None:
+        flash(
+            "That QR label is not known: it may have been replaced. Type the code under it.",
+            "error",
+        )
+        return redirect(url_for("assets.scan"), code=303)
+    return redirect(url_for("assets.detail", asset_id=asset.id), code=303)
+
+
+@bp.get("/assets/<int:asset_id>")
+@login_required
+def detail(asset_id: int):
+    """The asset: where it is, its open work and history, cost so far, and New work order."""
+    try:
+        data = assets.page(asset_id)
+    except NotFound:
+        abort(404)
+    return render_template("assets/detail.html", data=data, asset=data.asset)
+
+
+@bp.get("/scan")
+@login_required
+def scan():
+    """Scan a QR label with the camera, or type the short code under it."""
+    code = (request.args.get("code") or "").strip()
+    if code:
+        asset = assets.by_code(code)
+        if asset is not None:
+            return redirect(url_for("assets.detail", asset_id=asset.id), code=303)
+        error = f"No asset has the code {code[:40]!r}. Check it and try again."
+        return render_template("assets/scan.html", code=code, error=error), 422
+    return render_template("assets/scan.html", code="", error=None)
+
+
+@bp.post("/assets/<int:asset_id>/rotate-qr")
+@roles_required("supervisor")
+def rotate_qr(asset_id: int):
+    """Replace a lost or damaged label: the old QR stops working at once."""
+    reason = (request.form.get("reason") or "").strip()[:500] or "Label replaced"
+    try:
+        asset = assets.rotate_token(asset_id, actor=current_user, reason=reason)
+    except NotFound:
+        abort(404)
+    flash(f"{asset.tag} has a new QR code. Print its label and replace the old one.", "success")
+    return redirect(url_for("assets.labels", ids=asset.id), code=303)
+
+
+@bp.get("/assets/")
+@login_required
+def index():
+    """Assets by tag or name; choose some to print their labels."""
+    q = (request.args.get("q") or "").strip()[:100]
+    site_id = request.args.get("site", type=int)
+    found = assets.search(q, site_id)
+    return page_or_block(
+        "assets/index.html", "asset_rows", assets=found, q=q, site_id=site_id, sites=all_sites()
+    )
+
+
+@bp.get("/assets/labels")
+@login_required
+def labels():
+    """A sheet of QR labels for the chosen assets, laid out for A4 or Letter label stock."""
+    raw = request.args.getlist("ids") or (request.args.get("ids") or "").split(",")
+    ids = sorted({int(v) for part in raw for v in str(part).split(",") if v.strip().isdigit()})
+    chosen = assets.for_labels(ids)
+    if not chosen:
+        flash("Choose at least one asset to print labels for.", "error")
+        return redirect(url_for("assets.index"), code=303)
+    paper = "letter" if request.args.get("paper") == "letter" else "a4"
+    sheet = [
+        (
+            asset,
+            segno.make(
+                url_for("assets.by_token", token=asset.qr_token, _external=True), error="m"
+            ).svg_inline(scale=4, border=0, dark="#000", light=None),
+        )
+        for asset in chosen
+    ]
+    return render_template("assets/labels.html", sheet=sheet, paper=paper, ids=ids)

@@ -1,11 +1,25 @@
-"""Work order search."""
+"""Work order forms: search, raise, move, note, labour, assign."""
+
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SearchField, SelectField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.domain.work_orders import STATUS_LABELS
+from portal.domain.work_orders import PRIORITY_LABELS, STATUS_LABELS, Priority, WorkOrderType
+from portal.forms import IdempotentForm
 
 STATUS_CHOICES = [SelectChoice("open", "All open"), SelectChoice("", "Any status")] + [
     SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
@@ -18,3 +32,66 @@ class WorkOrderSearchForm(FlaskForm):
     q = SearchField("Search", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", choices=STATUS_CHOICES, default="open", validate_choice=False)
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+
+class NewWorkOrderForm(IdempotentForm):
+    """Raise a work order, usually from an asset's page after a scan."""
+
+    title = StringField("What needs doing", validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField("Details", validators=[Optional(), Length(max=4000)])
+    type = SelectField(
+        "Type",
+        choices=[SelectChoice(t.value, t.value.capitalize()) for t in WorkOrderType],
+        default=WorkOrderType.corrective.value,
+    )
+    priority = SelectField(
+        "Priority",
+        choices=[SelectChoice(p.value, label) for p, label in PRIORITY_LABELS.items()],
+        default=Priority.normal.value,
+    )
+    asset_id = HiddenField()
+    location_id = SelectField(
+        "Location", coerce=int, validators=[Optional()], validate_choice=False
+    )
+    assignee_user_id = SelectField(
+        "Assign to", coerce=int, validators=[Optional()], validate_choice=False
+    )
+    checklist = TextAreaField("Steps (one per line)", validators=[Optional(), Length(max=4000)])
+    asset_down = BooleanField("The asset is down now")
+
+
+class StatusForm(FlaskForm):
+    """Move a work order; a reason is needed for cancelling."""
+
+    target = HiddenField(validators=[InputRequired()])
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+
+class CommentForm(IdempotentForm):
+    """A note and maybe a photo."""
+
+    body = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    photo = FileField("Photo")
+
+
+class LabourForm(IdempotentForm):
+    """Hours worked today (or on an earlier day)."""
+
+    hours = DecimalField(
+        "Hours",
+        places=None,
+        validators=[
+            InputRequired("Enter the hours worked."),
+            NumberRange(
+                min=Decimal("0.05"), max=Decimal("24"), message="Hours must be between 0.05 and 24."
+            ),
+        ],
+    )
+    worked_on = DateField("Day", validators=[InputRequired()])
+    note = StringField("What was done", validators=[Optional(), Length(max=500)])
+
+
+class AssignForm(FlaskForm):
+    """Give the work to a person."""
+
+    assignee_user_id = SelectField("Assign to", coerce=int, validate_choice=False)
