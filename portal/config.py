@@ -57,6 +57,16 @@ def from_environment(instance_path: Path) -> dict:
         "HTMX_SRI": os.environ.get("HTMX_SRI", HTMX_SRI if "HTMX_URL" not in os.environ else ""),
         "SESSION_COOKIE_SECURE": env_name == "production",
         "REMEMBER_COOKIE_SECURE": env_name == "production",
+        # Tenant e-mail (portal/services/mailer.py); no MAIL_SERVER means mail is skipped.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "on"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER") or DEFAULTS["MAIL_SENDER"],
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
+        # Links in mails sent outside a web request (CLI, jobs), e.g. https://portal.example.org
+        "MAIL_BASE_URL": os.environ.get("MAIL_BASE_URL") or None,
     }
 
 
@@ -73,4 +83,13 @@ DEFAULTS = {
     "HTMX_URL": HTMX_CDN_URL,
     "HTMX_SRI": HTMX_SRI,
     "PAGE_SIZE": 25,
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # photos are checked at 8 MB; beyond this, a 413 page
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "Field Portal <no-reply@field-portal.invalid>",
+    "MAIL_TIMEOUT": 10.0,
+    "MAIL_BASE_URL": None,
 }

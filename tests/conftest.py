@@ -129,3 +129,24 @@ def login_as(client):
         return client
 
     return _login_as
+
+
+@pytest.fixture
+def count_statements(database):
+    """count_statements(fn) -> how many SQL statements fn() sent to the database."""
+    from sqlalchemy import event
+
+    def _count(fn) -> int:
+        seen: list[str] = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            fn()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    return _count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import joinedload
@@ -34,6 +35,8 @@ class HomeBoard:
     queue: list[WorkOrder] = field(default_factory=list)
     queue_total: int = 0
     tiles: list[Tile] = field(default_factory=list)
+    show: str = "all"
+    team: list[TeamRow] = field(default_factory=list)
 
 
 def _priority_order():
@@ -58,15 +61,48 @@ def open_work_query(assignee: User | None = None):
     return stmt
 
 
-def home_board(user: User) -> HomeBoard:
+QUEUE_FILTERS = {
+    "all": "All",
+    "overdue": "Overdue",
+    "today": "Due today",
+    "parts": "Waiting for parts",
+    "emergency": "Emergency",
+}
+
+
+@dataclass
+class TeamRow:
+    """One person's load on the supervisor's board."""
+
+    user_id: int
+    name: str
+    open: int
+    overdue: int
+
+
+def _queue_filter(stmt, show: str, now):
+    """Narrow the queue to one of QUEUE_FILTERS."""
+    if show == "overdue":
+        return stmt.where(WorkOrder.due_at < now)
+    if show == "today":
+        return stmt.where(WorkOrder.due_at < now + timedelta(days=1))
+    if show == "parts":
+        return stmt.where(WorkOrder.status == WorkOrderStatus.waiting_parts.value)
+    if show == "emergency":
+        return stmt.where(WorkOrder.priority == Priority.emergency.value)
+    return stmt
+
+
+def home_board(user: User, show: str = "all") -> HomeBoard:
     """The technician's queue, or the team board for supervisors, with the counts that matter."""
     session = db.session
-    board = HomeBoard()
+    board = HomeBoard(show=show if show in QUEUE_FILTERS else "all")
     now = utcnow()
     team_view = user.has_role(Role.supervisor) or not user.has_role(Role.technician)
     mine = None if team_view else user
     board.queue_title = "Open work" if team_view else "My work"
-    board.queue = list(session.scalars(open_work_query(mine).limit(QUEUE_SIZE)).unique())
+    queue = _queue_filter(open_work_query(mine), board.show, now)
+    board.queue = list(session.scalars(queue.limit(QUEUE_SIZE)).unique())
 
     open_filter = WorkOrder.status.in_([s.value for s in OPEN_STATUSES])
     counts = select(
@@ -80,12 +116,33 @@ def home_board(user: User) -> HomeBoard:
     row = session.execute(counts).one()
     board.queue_total = row.open
     board.tiles = [
-        Tile("Open", row.open, href="/work-orders/"),
-        Tile("Overdue", row.overdue, "alert" if row.overdue else "neutral"),
-        Tile("Waiting for parts", row.parts, "warn" if row.parts else "neutral"),
-        Tile("Emergency", row.emergency, "alert" if row.emergency else "neutral"),
+        Tile("Open", row.open, href="/?show=all"),
+        Tile("Overdue", row.overdue, "alert" if row.overdue else "neutral", "/?show=overdue"),
+        Tile("Waiting for parts", row.parts, "warn" if row.parts else "neutral", "/?show=parts"),
+        Tile(
+            "Emergency", row.emergency, "alert" if row.emergency else "neutral", "/?show=emergency"
+        ),
     ]
+    if team_view:
+        board.team = team_load(now)
     return board
+
+
+def team_load(now) -> list[TeamRow]:
+    """Open and overdue work per assignee, busiest first, in one grouped query."""
+    rows = db.session.execute(
+        select(
+            User.id,
+            User.full_name,
+            func.count(WorkOrder.id),
+            func.count(WorkOrder.id).filter(WorkOrder.due_at < now),
+        )
+        .join(WorkOrder, WorkOrder.assignee_user_id == User.id)
+        .where(WorkOrder.status.in_([s.value for s in OPEN_STATUSES]))
+        .group_by(User.id, User.full_name)
+        .order_by(func.count(WorkOrder.id).desc(), User.full_name)
+    ).all()
+    return [TeamRow(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def database_ok() -> bool:

@@ -61,7 +61,7 @@ def browser():
 
 
 class LiveServer(str):
-    """The base URL (a str, as Playwright wants it) that also knows its app, for looking things up."""
+    """The base URL (a str, as Playwright wants it) that also knows its app, for lookups."""
 
     app: object
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from portal.blueprints.main import bp
 from portal.domain.roles import ROLE_LABELS, Role
 from portal.extensions import limiter
+from portal.htmx import page_or_block
 from portal.services import dashboards
 
 
@@ -15,8 +16,8 @@ from portal.services import dashboards
 @login_required
 def home():
     """What this person should do next: their queue and the numbers of their roles."""
-    board = dashboards.home_board(current_user)
-    return render_template("main/home.html", board=board)
+    board = dashboards.home_board(current_user, request.args.get("show", "all"))
+    return page_or_block("main/home.html", "queue", board=board, filters=dashboards.QUEUE_FILTERS)
 
 
 @bp.get("/account")
