@@ -830,6 +830,33 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
                 tech,
                 -5,
             ),
+            (
+                "Palletiser drive belt replaced",
+                "PL-602",
+                Priority.normal,
+                WorkOrderStatus.closed,
+                WorkOrderType.corrective,
+                tech,
+                -12,
+            ),
+            (
+                "Quarterly fire alarm panel test",
+                "EC-FA",
+                Priority.normal,
+                WorkOrderStatus.closed,
+                WorkOrderType.preventive,
+                extra_tech,
+                -20,
+            ),
+            (
+                "Repaint car park bay lines",
+                "EC-CG",
+                Priority.low,
+                WorkOrderStatus.cancelled,
+                WorkOrderType.corrective,
+                None,
+                15,
+            ),
         ]
         checklists = {
             "AC-901": [
@@ -870,13 +897,19 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
             wo.status_changes.append(
                 WorkOrderStatusChange(to_status=WorkOrderStatus.requested, changed_at=raised)
             )
+            if status in (WorkOrderStatus.completed, WorkOrderStatus.closed):
+                wo.completed_at = raised + timedelta(days=1)
+            if status is WorkOrderStatus.closed:
+                wo.closed_at = raised + timedelta(days=2)
             if status is not WorkOrderStatus.requested:
                 wo.status_changes.append(
                     WorkOrderStatusChange(
                         from_status=WorkOrderStatus.requested,
                         to_status=status,
                         changed_at=raised + timedelta(hours=2),
-                        reason=None,
+                        reason="Duplicate of the spring line-marking contract"
+                        if status is WorkOrderStatus.cancelled
+                        else None,
                     )
                 )
             for position, text in enumerate(checklists.get(tag, []), start=1):

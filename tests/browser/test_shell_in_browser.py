@@ -20,7 +20,7 @@ def test_technician_signs_in_on_a_phone_and_sees_their_queue(page):
     assert queue.count() >= 5
     assert "Syrup dosing pump leaking at seal" in queue.first.inner_text()  # emergency first
     nav = page.locator("nav.bottom-nav a")
-    assert [nav.nth(i).inner_text() for i in range(nav.count())] == ["Home", "Work", "Me"]
+    assert [nav.nth(i).inner_text() for i in range(nav.count())] == ["Home", "Work", "Scan", "Me"]
     screenshot(page, "home-technician")
     assert page.js_errors == []
 
