@@ -1,3 +1,156 @@
-"""Views of the parts feature."""
+"""Parts on a work order: find an item, add it, reserve, release, issue, or mark it unavailable.
 
-from portal.blueprints.parts import bp  # noqa: F401
+Every action is a plain form post that answers 303 back to the work order page; under htmx the
+same post answers with the work order's main block (parts and status badge both change).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from portal.blueprints.parts import bp
+from portal.blueprints.parts.forms import AddPartForm, PartSearchForm
+from portal.blueprints.work_orders.views import _page as work_order_page
+from portal.domain.errors import DomainError, NotFound
+from portal.htmx import page_or_block, wants_fragment
+from portal.security import roles_required
+from portal.services import parts, work_orders
+
+PLANNERS = ("technician", "supervisor", "storekeeper")  # add, reserve, release, mark unavailable
+ISSUERS = ("technician", "storekeeper")
+
+
+@bp.app_template_global()
+def parts_panel(wo):
+    """The parts section's data for a work order page (three queries, whatever the lines)."""
+    return parts.panel_for(wo)
+
+
+@bp.app_template_global()
+def new_part_form():
+    """An empty add-a-part form with a fresh submission id."""
+    return AddPartForm(formdata=None)
+
+
+def _wo_page(wo_id: int, *, status: int = 200, **context):
+    """The work order page, or its main block for htmx, with the parts section up to date."""
+    # The work order blueprint owns what its page needs (moves, forms, costs); extra context
+    # (our add form, the outcome notice) passes through to parts/_wo_parts.html.
+    return work_order_page(wo_id, status=status, **context)
+
+
+def _answer(outcome: parts.Outcome):
+    """After an action: the fresh block with the outcome beside its line, or PRG with a flash."""
+    if wants_fragment():
+        notice = {"line_id": outcome.line_id, "tone": outcome.tone, "text": outcome.message}
+        return _wo_page(outcome.wo_id, parts_notice=notice)
+    flash(outcome.message, outcome.tone)
+    return redirect(url_for("work_orders.detail", wo_id=outcome.wo_id), code=303)
+
+
+def _refused(wo_id: int, line_id: int | None, err: DomainError):
+    """A business rule said no: the words beside the line (htmx) or as a flash after PRG."""
+    if wants_fragment():
+        notice = {"line_id": line_id, "tone": "error", "text": str(err)}
+        return _wo_page(wo_id, status=422, parts_notice=notice)
+    flash(str(err), "error")
+    return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
+
+
+@bp.get("/items/search")
+@roles_required(*PLANNERS)
+def search():
+    """Items matching what is typed, with free stock per storeroom (the WO's site first)."""
+    form = PartSearchForm(request.args, meta={"csrf": False})
+    form.validate()
+    q = "" if form.q.errors else (form.q.data or "").strip()
+    wo_id = None if form.wo.errors else form.wo.data
+    wo = None
+    if wo_id and not wants_fragment():  # the full page (no JavaScript) names the work order
+        wo = work_orders.get_for_page(wo_id)
+        if wo is None:
+            abort(404)
+    return page_or_block(
+        "parts/search.html",
+        "results",
+        wo=wo,
+        q=q,
+        hits=parts.search_items(q, wo_id=wo_id),
+        chosen_item_id=None,
+        add_form=AddPartForm(formdata=None),
+    )
+
+
+@bp.post("/work-orders/<int:wo_id>/parts")
+@roles_required(*PLANNERS)
+def add(wo_id: int):
+    """Add a part line with the quantity needed; a double tap adds it once."""
+    form = AddPartForm()
+    if form.validate_on_submit():
+        try:
+            outcome = parts.add_part_line(
+                wo_id,
+                item_id=form.item_id.data,
+                qty=form.qty.data,
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
+        except NotFound as err:
+            if work_orders.get_for_page(wo_id) is None:
+                abort(404)
+            form.item_id.errors = [str(err)]
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            return _answer(outcome)
+    hit = parts.item_hit(form.item_id.data, wo_id=wo_id) if not form.item_id.errors else None
+    return _wo_page(
+        wo_id,
+        status=422,
+        add_form=form,
+        add_hits=[hit] if hit else [],
+        chosen_item_id=hit.item.id if hit else None,
+    )
+
+
+def _line_action(line_id: int, action):
+    """Run one action on a part line and answer for it."""
+    try:
+        outcome = action(line_id, actor=current_user)
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        wo_id = parts.work_order_of(line_id)
+        if wo_id is None:
+            abort(404)
+        return _refused(wo_id, line_id, err)
+    return _answer(outcome)
+
+
+@bp.post("/part-lines/<int:line_id>/reserve")
+@roles_required(*PLANNERS)
+def reserve(line_id: int):
+    """Set stock aside for the line; if there is not enough, say so and offer Mark unavailable."""
+    return _line_action(line_id, parts.reserve_part_line)
+
+
+@bp.post("/part-lines/<int:line_id>/release")
+@roles_required(*PLANNERS)
+def release(line_id: int):
+    """Give the line's reserved stock back to the storeroom."""
+    return _line_action(line_id, parts.release_part_line)
+
+
+@bp.post("/part-lines/<int:line_id>/issue")
+@roles_required(*ISSUERS)
+def issue(line_id: int):
+    """Hand the reserved stock out; its cost lands on the work order."""
+    return _line_action(line_id, parts.issue_part_line)
+
+
+@bp.post("/part-lines/<int:line_id>/unavailable")
+@roles_required(*PLANNERS)
+def mark_unavailable(line_id: int):
+    """Request what is missing on the work order's PR; the work order waits for parts."""
+    return _line_action(line_id, parts.mark_part_line_unavailable)
