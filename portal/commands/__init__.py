@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.commands.match import match_command
 from portal.domain.errors import DomainError
 from portal.domain.roles import parse_roles
 
@@ -52,7 +51,4 @@ def demo_command():
     click.echo(summary)
 
 
-if importlib.util.find_spec("portal.commands.match") is not None:
-    from portal.commands.match import match_command
-
-    portal_cli.add_command(match_command)
+portal_cli.add_command(match_command)
