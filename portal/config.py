@@ -80,6 +80,7 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_USERNAME": "5 per minute;20 per hour",
     "LOGIN_LIMIT_PER_CLIENT": "30 per minute",
+    "PUBLIC_REQUEST_LIMIT": "5 per minute;40 per day",
     "HTMX_URL": HTMX_CDN_URL,
     "HTMX_SRI": HTMX_SRI,
     "PAGE_SIZE": 25,

@@ -39,6 +39,7 @@ from portal.models.base import utcnow
 from portal.services import audit
 from portal.services._uow import unit_of_work
 from portal.services.demo_parts import load_demo_parts
+from portal.services.demo_requests import load_demo_requests
 from portal.services.numbering import next_number
 
 DEMO_PASSWORD = "demo"
@@ -916,6 +917,8 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
             for position, text in enumerate(checklists.get(tag, []), start=1):
                 wo.checklist.append(ChecklistItem(position=position, text=text))
         session.flush()
+        progress("work requests")
+        load_demo_requests(session, sites={"RBP": plant, "ECA": block}, assets=assets)
         progress("parts on work orders")
         load_demo_parts(session)
         audit.record(

@@ -295,6 +295,10 @@ def move_work_order(
         changes={"status": [before, target]},
         why=reason,
     )
+    # Tenants who reported this work hear when it is done or cancelled (mail after commit).
+    from portal.services import work_requests
+
+    work_requests.on_work_order_moved(session, wo, before, target)
 
 
 def _locked_order(session: Session, wo_id: int) -> WorkOrder:

@@ -18,6 +18,13 @@ def test_signed_in_scan_of_a_qr_address_opens_the_asset(login_as, database):
     assert response.status_code == 303 and response.headers["Location"] == f"/assets/{asset.id}"
 
 
+def test_signed_out_scan_goes_to_the_public_request_form(client, database):
+    asset = make_asset(database)
+    response = client.get(f"/a/{asset.qr_token}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/request?a={asset.qr_token}"
+
+
 def test_unknown_or_forged_qr_tokens_reveal_nothing(client, login_as, database):
     make_asset(database)
     assert client.get("/a/not-a-real-token").status_code == 404
