@@ -35,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach every feature blueprint and the navigation context."""
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.assets import bp as assets_bp
+    from portal.blueprints.audits import bp as audits_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.main import bp as main_bp
@@ -50,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assets_bp)  # /a/<token>, /assets/..., /scan
     app.register_blueprint(parts_bp)  # /work-orders/<id>/parts/..., /items/search
     app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
+    app.register_blueprint(audits_bp)
 
     @app.context_processor
     def navigation():

@@ -26,6 +26,9 @@ def bump_counter(session: Session, key: str) -> int:
         .where(DocumentCounter.key == key)
         .values(last_value=DocumentCounter.last_value + 1)
         .returning(DocumentCounter.last_value)
+        # The counter is never loaded as an object: skip scanning the session for it, which
+        # otherwise costs O(objects in the session) per number and slows big imports.
+        .execution_options(synchronize_session=False)
     )
     value = session.execute(stmt).scalar_one_or_none()
     if value is None:
