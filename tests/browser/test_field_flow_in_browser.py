@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -82,3 +84,52 @@ def test_label_sheet_prints_qr_codes(page):
     expect(page.locator("article.label")).to_have_count(2)
     assert page.locator("article.label svg").count() == 2
     screenshot(page, "label-sheet")
+
+
+def test_the_whole_walk_from_a_qr_tag_to_a_purchase_request(page, live_server):
+    """The issue's walk: /a/<token> signed in, raise a WO, reserve a stocked part, request one
+    that is not stocked, and see the PR line on the WO in waiting_parts."""
+    from tests.browser.test_parts_in_browser import add_part
+
+    pump = _asset(live_server, "P-101")
+    sign_in(page, "supervisor")
+    page.goto(f"/a/{pump.qr_token}")
+    page.get_by_role("link", name="New work order").click()
+    page.fill("#title", "Bearing noise on drive end")
+    page.select_option("#assignee_user_id", label="Tomás Rivera")
+    page.get_by_role("button", name="Raise work order").click()
+    expect(page.locator("#wo-status")).to_have_text("Assigned")
+
+    add_part(page, "6205", "BRG-6205", qty="2")
+    bearing = page.locator("li.part-line", has_text="BRG-6205")
+    bearing.get_by_role("button", name="Reserve BRG-6205").click()
+    expect(bearing.locator(".part-status")).to_have_text("Reserved")
+
+    add_part(page, "motor", "MOTOR-4KW")
+    motor = page.locator("li.part-line", has_text="MOTOR-4KW")
+    motor.get_by_role("button", name="Mark unavailable MOTOR-4KW").click()
+    expect(motor.locator(".pr-number")).to_have_text(re.compile(r"PR-\d{6}"))
+    expect(page.locator("#wo-status")).to_have_text("Waiting for parts")
+    page.reload()  # what everyone else sees from now on, not just the swapped fragment
+    expect(page.locator("li.part-line", has_text="MOTOR-4KW")).to_contain_text("PR-")
+    expect(page.locator("#wo-status")).to_have_text("Waiting for parts")
+
+
+def test_a_signed_out_scan_lands_on_the_public_form_showing_only_name_and_place(
+    browser, live_server
+):
+    boiler = _asset(live_server, "B-801")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server)
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(live_server) else route.abort()
+        ),
+    )
+    anonymous = context.new_page()
+    anonymous.goto(f"/a/{boiler.qr_token}")
+    assert "/request?a=" in anonymous.url
+    body = anonymous.locator("main").inner_text()
+    assert "Steam boiler" in body and "Boiler Room" in body
+    assert "Viessmann" not in body and boiler.short_code not in body  # nothing else about it
+    context.close()
