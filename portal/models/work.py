@@ -6,11 +6,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    Boolean,
+    Computed,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.statuses import PartLineStatus, WorkRequestStatus
-from portal.domain.work_orders import Priority, WorkOrderStatus, WorkOrderType
+from portal.domain.work_orders import (
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    Priority,
+    WorkOrderStatus,
+    WorkOrderType,
+)
 from portal.models.accounts import Team, User
 from portal.models.assets import Asset
 from portal.models.base import (
@@ -56,6 +72,14 @@ class WorkRequest(IdMixin, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+IS_OPEN_SQL = "CASE WHEN status IN ({}) THEN 1 ELSE 0 END".format(
+    ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES))
+)
+PRIORITY_RANK_SQL = "CASE priority {} ELSE 9 END".format(
+    " ".join(f"WHEN '{p.value}' THEN {rank}" for p, rank in PRIORITY_RANK.items())
+)
+
+
 class WorkOrder(IdMixin, TimestampMixin, Base):
     """The authorised task: WO-000123, with its type, priority, assignee, labour and parts."""
 
@@ -63,6 +87,18 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_work_order_status_due", "status", "due_at"),
         Index("ix_work_order_assignee_status", "assignee_user_id", "status"),
+        # Queues read open work most urgent first: these make that an index walk with a LIMIT,
+        # not a sort of every open work order.
+        Index("ix_work_order_queue", "is_open", "priority_rank", "due_at", "id"),
+        Index(
+            "ix_work_order_assignee_queue",
+            "assignee_user_id",
+            "is_open",
+            "priority_rank",
+            "due_at",
+            "id",
+        ),
+        Index("ix_work_order_open_due", "is_open", "due_at"),
     )
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -75,6 +111,10 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     status: Mapped[WorkOrderStatus] = mapped_column(
         StrEnumType(WorkOrderStatus), default=WorkOrderStatus.requested
     )
+    # Derived by the database from status and priority (stored generated columns), so they can
+    # never disagree with them; 1/0 rather than a boolean so SQLite and PostgreSQL index alike.
+    is_open: Mapped[int] = mapped_column(Integer, Computed(IS_OPEN_SQL, persisted=True))
+    priority_rank: Mapped[int] = mapped_column(Integer, Computed(PRIORITY_RANK_SQL, persisted=True))
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"), index=True)

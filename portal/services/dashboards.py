@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
 
 from portal.domain.roles import Role
-from portal.domain.work_orders import OPEN_STATUSES, PRIORITY_RANK, Priority, WorkOrderStatus
+from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
@@ -39,22 +39,20 @@ class HomeBoard:
     team: list[TeamRow] = field(default_factory=list)
 
 
-def _priority_order():
-    """SQL ordering: emergency first, low last."""
-    return case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=WorkOrder.priority)
 
 
 def open_work_query(assignee: User | None = None):
     """Open work orders, most urgent first, with what the list shows loaded in the same query."""
+    # is_open and priority_rank are generated columns with queue indexes: an index walk + LIMIT.
     stmt = (
         select(WorkOrder)
-        .where(WorkOrder.status.in_([s.value for s in OPEN_STATUSES]))
+        .where(WorkOrder.is_open == 1)
         .options(
             joinedload(WorkOrder.asset),
             joinedload(WorkOrder.location),
             joinedload(WorkOrder.assignee_user),
         )
-        .order_by(_priority_order(), WorkOrder.due_at.asc().nulls_last(), WorkOrder.id)
+        .order_by(WorkOrder.priority_rank, WorkOrder.due_at, WorkOrder.id)
     )
     if assignee is not None:
         stmt = stmt.where(WorkOrder.assignee_user_id == assignee.id)
@@ -104,7 +102,7 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     queue = _queue_filter(open_work_query(mine), board.show, now)
     board.queue = list(session.scalars(queue.limit(QUEUE_SIZE)).unique())
 
-    open_filter = WorkOrder.status.in_([s.value for s in OPEN_STATUSES])
+    open_filter = WorkOrder.is_open == 1
     counts = select(
         func.count().label("open"),
         func.count().filter(WorkOrder.due_at < now).label("overdue"),
@@ -138,7 +136,7 @@ def team_load(now) -> list[TeamRow]:
             func.count(WorkOrder.id).filter(WorkOrder.due_at < now),
         )
         .join(WorkOrder, WorkOrder.assignee_user_id == User.id)
-        .where(WorkOrder.status.in_([s.value for s in OPEN_STATUSES]))
+        .where(WorkOrder.is_open == 1)
         .group_by(User.id, User.full_name)
         .order_by(func.count(WorkOrder.id).desc(), User.full_name)
     ).all()

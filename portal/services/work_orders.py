@@ -15,7 +15,6 @@ from portal.domain.numbering import Sequence
 from portal.domain.roles import Role
 from portal.domain.uploads import check_photo
 from portal.domain.work_orders import (
-    OPEN_STATUSES,
     Priority,
     WorkOrderStatus,
     WorkOrderType,
@@ -57,23 +56,22 @@ class Page:
 
 
 def _filtered(status: str | None) -> Select:
-    """Open work most urgent first; any other filter newest first."""
-    if status in (None, "open"):
-        return open_work_query()
-    stmt = (
-        select(WorkOrder)
-        .options(
-            joinedload(WorkOrder.asset),
-            joinedload(WorkOrder.location),
-            joinedload(WorkOrder.assignee_user),
-        )
-        .order_by(WorkOrder.id.desc())
+    """Open work most urgent first; one status by due date, latest first; any status newest first.
+
+    Each order matches an index (queue, status+due, primary key), so a page is an index walk.
+    """
+    if status not in WorkOrderStatus.__members__ and status != "":
+        return open_work_query()  # "open", nothing, or an unknown value: never an error page
+    stmt = select(WorkOrder).options(
+        joinedload(WorkOrder.asset),
+        joinedload(WorkOrder.location),
+        joinedload(WorkOrder.assignee_user),
     )
-    if status in WorkOrderStatus.__members__:
-        stmt = stmt.where(WorkOrder.status == WorkOrderStatus(status).value)
-    elif status:  # an unknown filter value falls back to open work, never an error page
-        stmt = stmt.where(WorkOrder.status.in_([s.value for s in OPEN_STATUSES]))
-    return stmt
+    if status:
+        return stmt.where(WorkOrder.status == WorkOrderStatus(status).value).order_by(
+            WorkOrder.due_at.desc(), WorkOrder.id.desc()
+        )
+    return stmt.order_by(WorkOrder.id.desc())
 
 
 def search(*, text: str | None, status: str | None, page: int = 1) -> Page:

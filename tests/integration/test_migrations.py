@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from portal import create_app
 from portal.extensions import db
+from portal.models import WorkOrder
+from portal.services.demo import load_demo
 from tests.conftest import base_config, scratch_database
 
 
@@ -25,6 +27,13 @@ def test_migrations_build_the_models_schema_with_no_difference(tmp_path):
             assert diff == []
             tables = set(inspect(db.engine).get_table_names())
             assert {"work_order", "purchase_order_line", "vendor_invoice", "audit_event"} <= tables
+            # The newest migration must also unwind and replay on a database full of data.
+            load_demo()
+            db.session.remove()
+            downgrade(revision="-1")
+            upgrade()
+            assert db.session.scalar(select(func.count()).select_from(WorkOrder)) > 0
+            db.session.remove()
             downgrade(revision="base")
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
             db.engine.dispose()
