@@ -36,7 +36,11 @@ class Location(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))  # building, area, unit
 
     site: Mapped[Site] = relationship(back_populates="locations")
-    parent: Mapped[Location | None] = relationship(remote_side="Location.id")
+    # Paths are shown everywhere (site > building > area): load up to three ancestors in the
+    # same query as the location, never one query per level.
+    parent: Mapped[Location | None] = relationship(
+        remote_side="Location.id", lazy="joined", join_depth=3
+    )
 
     @property
     def path(self) -> str:

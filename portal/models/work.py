@@ -196,6 +196,8 @@ class WorkOrderComment(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
+    author: Mapped[User] = relationship()
+
 
 class Attachment(IdMixin, Base):
     """A photo or document on a work order, work request or goods receipt (size-checked)."""

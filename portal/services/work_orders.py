@@ -491,19 +491,10 @@ def page_extras(wo: WorkOrder) -> dict:
         db.session.scalars(
             select(WorkOrderComment)
             .where(WorkOrderComment.work_order_id == wo.id)
+            .options(joinedload(WorkOrderComment.author))
             .order_by(WorkOrderComment.id.desc())
             .limit(50)
         )
-    )
-    authors = (
-        {
-            u.id: u
-            for u in db.session.scalars(
-                select(User).where(User.id.in_({c.author_id for c in comments}))
-            )
-        }
-        if comments
-        else {}
     )
     labour = list(
         db.session.scalars(
@@ -518,7 +509,6 @@ def page_extras(wo: WorkOrder) -> dict:
     parts_cost = sum((line.issued_cost_amount for line in wo.part_lines), Decimal("0"))
     return {
         "comments": comments,
-        "authors": authors,
         "labour": labour,
         "labour_cost": labour_cost,
         "labour_hours": labour_hours,
