@@ -30,8 +30,10 @@ class User(IdMixin, UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Loaded with the signed-in user (security.load_user) and where a page lists roles; other
+    # users reached through relationships (assignees, authors) do not need them.
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     def set_password(self, password: str) -> None:

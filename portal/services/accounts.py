@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.domain.errors import DomainError
@@ -69,7 +70,11 @@ def create_user(
 
 def list_users() -> list[User]:
     """All users by username, roles loaded with them."""
-    return list(db.session.scalars(select(User).order_by(User.username)))
+    return list(
+        db.session.scalars(
+            select(User).options(selectinload(User.role_rows)).order_by(User.username)
+        )
+    )
 
 
 def assignable_people() -> list[User]:
