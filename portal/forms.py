@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import DecimalField, HiddenField
 from wtforms.validators import InputRequired, Length, Regexp
 
 
@@ -21,3 +21,12 @@ class IdempotentForm(FlaskForm):
         default=new_submission_id,
         validators=[InputRequired(), Length(min=16, max=64), Regexp(r"^[A-Za-z0-9_-]+$")],
     )
+
+
+class PhoneDecimalField(DecimalField):
+    """A decimal typed on a phone: a single decimal comma (1,5 on many keypads) reads as 1.5."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].count(",") == 1 and "." not in valuelist[0]:
+            valuelist = [valuelist[0].replace(",", "."), *valuelist[1:]]
+        super().process_formdata(valuelist)

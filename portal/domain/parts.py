@@ -36,6 +36,8 @@ def parse_quantity(text: str | Decimal | int | None) -> Decimal:
     raw = str(text).strip() if text is not None else ""
     if not raw:
         raise BadQuantity("Enter how many are needed.")
+    if raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")  # a decimal comma from a European phone keypad: 1,5
     try:
         value = Decimal(raw)
     except InvalidOperation:

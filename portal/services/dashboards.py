@@ -39,8 +39,6 @@ class HomeBoard:
     team: list[TeamRow] = field(default_factory=list)
 
 
-
-
 def open_work_query(assignee: User | None = None):
     """Open work orders, most urgent first, with what the list shows loaded in the same query."""
     # is_open and priority_rank are generated columns with queue indexes: an index walk + LIMIT.

@@ -298,3 +298,14 @@ def test_many_work_orders_raised_at_once_never_share_a_number(tmp_path):
             db.engine.dispose()
         assert errors == []
         assert sorted(numbers) == [f"WO-{n:06d}" for n in range(1, 41)]
+
+
+def test_hours_typed_with_a_decimal_comma_are_understood(login_as, database):
+    tech = make_user(database, hourly_rate=Decimal("40.00"))
+    wo = make_work_order(database, assignee=tech)
+    response = login_as(tech).post(
+        f"/work-orders/{wo.id}/labour",
+        data={"hours": "1,5", "worked_on": utcnow().date().isoformat(), "submission_id": "h" * 32},
+    )
+    assert response.status_code == 303
+    assert database.session.scalar(select(LabourEntry.cost_amount)) == Decimal("60.00")

@@ -197,3 +197,9 @@ def test_no_vendor_and_no_standard_cost_is_priced_at_zero_with_a_warning():
     assert (got.vendor_id, got.unit_price) == (None, D("0.00"))
     assert got.warnings[0].startswith("No contract price and no standard cost: priced at 0.00")
     assert got.warnings[1] == "No preferred vendor for Seals: the buyer chooses one"
+
+
+def test_a_decimal_comma_from_a_phone_keypad_reads_as_a_point():
+    assert parse_quantity("1,5") == Decimal("1.500")
+    with pytest.raises(BadQuantity):
+        parse_quantity("1,5.2")

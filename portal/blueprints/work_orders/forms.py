@@ -7,7 +7,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SearchField,
@@ -19,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.domain.work_orders import PRIORITY_LABELS, STATUS_LABELS, Priority, WorkOrderType
-from portal.forms import IdempotentForm
+from portal.forms import IdempotentForm, PhoneDecimalField
 
 STATUS_CHOICES = [SelectChoice("open", "All open"), SelectChoice("", "Any status")] + [
     SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
@@ -77,7 +76,7 @@ class CommentForm(IdempotentForm):
 class LabourForm(IdempotentForm):
     """Hours worked today (or on an earlier day)."""
 
-    hours = DecimalField(
+    hours = PhoneDecimalField(
         "Hours",
         places=None,
         validators=[
