@@ -87,6 +87,24 @@ STATUS_LABELS: dict[WorkOrderStatus, str] = {
 }
 
 
+FINISHED_STATUSES = frozenset({S.closed, S.cancelled})
+
+
+def accepts_work(status: WorkOrderStatus) -> bool:
+    """Labour, downtime and notes of work can still be recorded (not closed or cancelled)."""
+    return WorkOrderStatus(status) not in FINISHED_STATUSES
+
+
+def is_overdue(status: WorkOrderStatus, due: datetime | None, now: datetime) -> bool:
+    """Open work past its due time."""
+    return due is not None and WorkOrderStatus(status) in OPEN_STATUSES and due < now
+
+
+def records_downtime(type_: WorkOrderType) -> bool:
+    """Only corrective work records when the asset went down and came back up."""
+    return WorkOrderType(type_) is WorkOrderType.corrective
+
+
 def allowed_moves(current: WorkOrderStatus) -> frozenset[WorkOrderStatus]:
     """The statuses a work order in `current` may move to."""
     return TRANSITIONS[WorkOrderStatus(current)]

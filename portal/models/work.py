@@ -26,6 +26,9 @@ from portal.domain.work_orders import (
     Priority,
     WorkOrderStatus,
     WorkOrderType,
+    accepts_work,
+    is_overdue,
+    records_downtime,
 )
 from portal.models.accounts import Team, User
 from portal.models.assets import Asset
@@ -147,6 +150,21 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     status_changes: Mapped[list[WorkOrderStatusChange]] = relationship(
         order_by="WorkOrderStatusChange.id"
     )
+
+    @property
+    def overdue(self) -> bool:
+        """Open and past its due time, now."""
+        return is_overdue(self.status, self.due_at, utcnow())
+
+    @property
+    def accepts_work(self) -> bool:
+        """Labour and downtime can still be recorded on it."""
+        return accepts_work(self.status)
+
+    @property
+    def records_downtime(self) -> bool:
+        """Corrective work that can still record the asset going down or coming back up."""
+        return records_downtime(self.type) and self.accepts_work
 
     @property
     def assignee_label(self) -> str:

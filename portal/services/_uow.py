@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -19,3 +20,10 @@ def unit_of_work() -> Iterator[Session]:
     except Exception:
         db.session.rollback()
         raise
+
+
+def earlier_submission(session: Session, model, submission_id: str | None):
+    """The row an earlier post of the same form created (a double tap or a retry), if any."""
+    if not submission_id:
+        return None
+    return session.scalar(select(model).where(model.submission_id == submission_id))

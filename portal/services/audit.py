@@ -58,6 +58,7 @@ def record(
     session: Session,
     *,
     actor: User | None,
+    actor_label: str | None = None,
     action: str,
     subject: Any = None,
     subject_type: str | None = None,
@@ -65,7 +66,10 @@ def record(
     changes: dict[str, Any] | None = None,
     why: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event in the caller's transaction, chained to the latest one."""
+    """Append one audit event in the caller's transaction, chained to the latest one.
+
+    `actor_label` names an actor who is not a user (a tenant on the public form: "public").
+    """
     # Serialise writers on the chain head: bumping the AUDIT counter locks it until commit,
     # so two transactions can never chain onto the same previous event.
     bump_counter(session, "AUDIT")
@@ -75,7 +79,7 @@ def record(
     event = AuditEvent(
         at=utcnow().replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
-        actor_label=actor.username if actor is not None else "system",
+        actor_label=actor_label or (actor.username if actor is not None else "system"),
         action=action,
         subject_type=subject_type or (type(subject).__name__ if subject is not None else "system"),
         subject_id=getattr(subject, "id", None),

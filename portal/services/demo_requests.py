@@ -139,7 +139,8 @@ def _new(
     session.flush()
     audit.record(
         session,
-        actor=PUBLIC,
+        actor=None,
+        actor_label=PUBLIC,
         action="work_request.received",
         subject=wr,
         subject_label=f"Request #{wr.id}",
@@ -222,7 +223,7 @@ def load_demo_requests(
         wo = accept_into_work_order(
             session,
             wr,
-            actor=PUBLIC,
+            actor=None,
             why=f"First come: {block.name} turns every request into a work order",
             status=WorkOrderStatus.approved,
         )

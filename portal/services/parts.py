@@ -48,7 +48,7 @@ from portal.models import (
 )
 from portal.models.base import Quantity, utcnow
 from portal.services import audit
-from portal.services._uow import unit_of_work
+from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.numbering import next_number
 from portal.services.work_orders import move_work_order
 
@@ -393,7 +393,7 @@ def add_part_line(
     qty = rules.parse_quantity(qty)
     try:
         with unit_of_work() as session:
-            line = _line_by_submission(session, submission_id)
+            line = earlier_submission(session, PartLine, submission_id)
             if line is None:
                 wo = session.get(WorkOrder, wo_id)
                 if wo is None:
@@ -406,17 +406,10 @@ def add_part_line(
                 )
     except IntegrityError:
         # A double tap that raced the first post past the check above: the first one won.
-        line = _line_by_submission(db.session, submission_id)
+        line = earlier_submission(db.session, PartLine, submission_id)
         if line is None:
             raise
     return Outcome.of(line, f"Added {_amount(line.needed_qty, line.item)}.")
-
-
-def _line_by_submission(session: Session, submission_id: str | None) -> PartLine | None:
-    """The line an earlier post of the same form created."""
-    if not submission_id:
-        return None
-    return session.scalar(select(PartLine).where(PartLine.submission_id == submission_id))
 
 
 def add_line(

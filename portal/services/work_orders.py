@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.money import money, quantity
 from portal.domain.numbering import Sequence
 from portal.domain.roles import Role
@@ -18,9 +18,11 @@ from portal.domain.work_orders import (
     Priority,
     WorkOrderStatus,
     WorkOrderType,
+    accepts_work,
     check_move,
     due_at,
     initial_status,
+    records_downtime,
 )
 from portal.extensions import db
 from portal.models import (
@@ -39,7 +41,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit
-from portal.services._uow import unit_of_work
+from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.dashboards import open_work_query
 from portal.services.numbering import next_number
 
@@ -117,13 +119,6 @@ def get_for_page(wo_id: int) -> WorkOrder | None:
 # ---------------------------------------------------------------- writes
 
 
-def _existing(session: Session, submission_id: str | None) -> WorkOrder | None:
-    """The work order an earlier post of the same form created, if any (double tap, retry)."""
-    if not submission_id:
-        return None
-    return session.scalar(select(WorkOrder).where(WorkOrder.submission_id == submission_id))
-
-
 @dataclass
 class NewWorkOrder:
     """What it takes to raise a work order; site, location or asset say where."""
@@ -153,7 +148,7 @@ def create_work_order(
 ) -> WorkOrder:
     """Raise a work order (numbered, due by priority, audited); the same submission_id gives one."""
     with unit_of_work() as session:
-        earlier = _existing(session, submission_id)
+        earlier = earlier_submission(session, WorkOrder, submission_id)
         if earlier is not None:
             return earlier
         wo = add_work_order(session, draft, actor=actor, submission_id=submission_id)
@@ -210,7 +205,7 @@ def add_work_order(
         assignee_vendor_id=draft.assignee_vendor_id,
         due_at=draft.due or due_at(priority, now),
         audit_reference=draft.audit_reference,
-        down_at=draft.down_at,
+        down_at=draft.down_at if records_downtime(draft.type) else None,
         created_by_id=actor.id if actor is not None else None,
         submission_id=submission_id,
         created_at=now,
@@ -314,6 +309,8 @@ def assign(wo_id: int, *, assignee_user_id: int, actor: User) -> WorkOrder:
         person = session.get(User, assignee_user_id)
         if person is None or not person.active:
             raise NotFound("That person does not exist.")
+        if person.id != actor.id and not actor.has_role(Role.supervisor):
+            raise NotAllowed("Only a supervisor gives work to someone else; you can take it.")
         before = wo.assignee_user_id
         wo.assignee_user_id = person.id
         wo.assignee_team_id = None
@@ -354,9 +351,7 @@ def add_comment(
         raise DomainError("Keep a note under 4,000 characters.")
     content_type = check_photo(photo[0], photo[1]) if photo is not None else None
     with unit_of_work() as session:
-        earlier = session.scalar(
-            select(WorkOrderComment).where(WorkOrderComment.submission_id == submission_id)
-        )
+        earlier = earlier_submission(session, WorkOrderComment, submission_id)
         if earlier is not None:
             return earlier
         wo = _locked_order(session, wo_id)
@@ -404,13 +399,11 @@ def log_labour(
     if worked_on > utcnow().date():
         raise DomainError("Labour cannot be logged for a day that has not come yet.")
     with unit_of_work() as session:
-        earlier = session.scalar(
-            select(LabourEntry).where(LabourEntry.submission_id == submission_id)
-        )
+        earlier = earlier_submission(session, LabourEntry, submission_id)
         if earlier is not None:
             return earlier
         wo = _locked_order(session, wo_id)
-        if wo.status in (WorkOrderStatus.closed, WorkOrderStatus.cancelled):
+        if not accepts_work(wo.status):
             raise DomainError(f"{wo.number} is {wo.status.value}: no more labour can be logged.")
         rate = actor.hourly_rate if actor.hourly_rate is not None else default_rate
         entry = LabourEntry(

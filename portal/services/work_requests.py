@@ -35,7 +35,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit
-from portal.services._uow import unit_of_work
+from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.mailer import Mail, queue_mail
 from portal.services.work_orders import NewWorkOrder, Page, add_work_order
 
@@ -67,15 +67,8 @@ URGENCY_WORDS: dict[Priority, str] = {
 }
 
 
-@dataclass(frozen=True)
-class _PublicActor:
-    """The audit trail's actor for someone who is not signed in: no user id, label "public"."""
-
-    id: None = None
-    username: str = "public"
-
-
-PUBLIC = _PublicActor()
+# How the audit trail names someone who is not signed in (a tenant, a visitor).
+PUBLIC = "public"
 
 
 def public_progress(status: WorkOrderStatus | str) -> str:
@@ -199,9 +192,7 @@ def submit_request(draft: PublicRequest, *, submission_id: str) -> WorkRequest:
         raise DomainError("Leave an e-mail address or a phone number so we can reach you.")
     try:
         with unit_of_work() as session:
-            earlier = session.scalar(
-                select(WorkRequest).where(WorkRequest.submission_id == submission_id)
-            )
+            earlier = earlier_submission(session, WorkRequest, submission_id)
             if earlier is not None:
                 return earlier  # a double tap or a resent form: the first request stands
             site, location_id, asset_id = _place(session, draft)
@@ -234,7 +225,8 @@ def submit_request(draft: PublicRequest, *, submission_id: str) -> WorkRequest:
                 )
             audit.record(
                 session,
-                actor=PUBLIC,
+                actor=None,
+                actor_label=PUBLIC,
                 action="work_request.received",
                 subject=wr,
                 subject_label=_label(wr),
@@ -250,15 +242,13 @@ def submit_request(draft: PublicRequest, *, submission_id: str) -> WorkRequest:
                 accept_into_work_order(
                     session,
                     wr,
-                    actor=PUBLIC,
+                    actor=None,
                     why=f"First come: {site.name} turns every request into a work order",
                     status=S.approved,
                 )
     except IntegrityError:
         # Two posts of one form raced past the check above: the UNIQUE submission_id let one in.
-        earlier = db.session.scalar(
-            select(WorkRequest).where(WorkRequest.submission_id == submission_id)
-        )
+        earlier = earlier_submission(db.session, WorkRequest, submission_id)
         if earlier is None:
             raise
         return earlier
@@ -333,7 +323,7 @@ def accept_into_work_order(
     session: Session,
     wr: WorkRequest,
     *,
-    actor: User | _PublicActor,
+    actor: User | None,
     why: str,
     status: WorkOrderStatus | None = None,
     submission_id: str | None = None,
@@ -350,14 +340,14 @@ def accept_into_work_order(
         status=status,
         why=why,
     )
-    staff = actor if isinstance(actor, User) else None
-    wo = add_work_order(session, draft, actor=staff, submission_id=submission_id)
+    wo = add_work_order(session, draft, actor=actor, submission_id=submission_id)
     wr.work_order_id = wo.id
     wr.status = R.accepted
     wr.decided_at = utcnow()
     audit.record(
         session,
         actor=actor,
+        actor_label=None if actor is not None else PUBLIC,
         action="work_request.accepted",
         subject=wr,
         subject_label=_label(wr),

@@ -14,7 +14,7 @@ from portal.blueprints.work_orders.forms import (
     StatusForm,
     WorkOrderSearchForm,
 )
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.work_orders import (
     ACTION_LABELS,
     MOVE_ROLES,
@@ -71,7 +71,6 @@ def new():
     """Raise a work order; from an asset page it arrives with the asset and location filled in."""
     form, asset = _new_form()
     if form.validate_on_submit():
-        down = form.asset_down.data and form.type.data == WorkOrderType.corrective.value
         draft = work_orders.NewWorkOrder(
             title=form.title.data,
             description=form.description.data,
@@ -81,7 +80,7 @@ def new():
             location_id=(form.location_id.data or None) if asset is None else None,
             assignee_user_id=form.assignee_user_id.data or None,
             checklist=(form.checklist.data or "").splitlines(),
-            down_at=utcnow() if down else None,
+            down_at=utcnow() if form.asset_down.data else None,
         )
         try:
             wo = work_orders.create_work_order(
@@ -172,13 +171,14 @@ def assign(wo_id: int):
     form.assignee_user_id.choices = [(p.id, p.full_name) for p in accounts.assignable_people()]
     if not form.validate():
         abort(400)
-    person = form.assignee_user_id.data
-    if not current_user.has_role("supervisor") and person != current_user.id:
-        abort(403)
     try:
-        wo = work_orders.assign(wo_id, assignee_user_id=person, actor=current_user)
+        wo = work_orders.assign(
+            wo_id, assignee_user_id=form.assignee_user_id.data, actor=current_user
+        )
     except NotFound:
         abort(404)
+    except NotAllowed:
+        abort(403)
     except DomainError as err:
         flash(str(err), "error")
         return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
