@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from portal.domain.statuses import ItemKind
 from portal.models import Item, PartLine, User, WorkOrder
-from portal.services.parts import add_line, issue_stock, request_missing, reserve_stock
+from portal.services.parts import add_line, issue_stock, reserve_stock
+from portal.services.purchase_requests import request_missing
 
 SYRUP = "Syrup dosing pump leaking at seal"
 FILLER = "Filler Line 2 bowl level sensor faulty"

@@ -1,4 +1,4 @@
-"""Parts on a work order: add a line, reserve and issue stock, release it, buy what is missing.
+"""Parts on a work order: add a line, reserve, issue and release stock.
 
 Stock never goes negative, even when two people reach for the last unit at once: every change
 of a stock level is one conditional UPDATE whose WHERE clause re-checks what is available, and
@@ -8,49 +8,36 @@ its row count says whether it happened. That holds on SQLite and on PostgreSQL a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, func, literal, or_, select, text, update
+from sqlalchemy import func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.domain import parts as rules
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.money import format_money, format_qty, quantity
-from portal.domain.numbering import Sequence
 from portal.domain.statuses import (
     ItemKind,
     MovementKind,
-    PurchaseRequestStatus,
     ReservationStatus,
-    VendorStatus,
 )
 from portal.domain.work_orders import WorkOrderStatus
 from portal.extensions import db
 from portal.models import (
-    Approval,
-    Contract,
-    ContractPrice,
-    CostCentre,
     Item,
     PartLine,
-    PreferredVendor,
-    PurchaseRequest,
     PurchaseRequestLine,
     Reservation,
     StockLevel,
     StockMovement,
     Storeroom,
     User,
-    Vendor,
     WorkOrder,
 )
 from portal.models.base import Quantity, utcnow
 from portal.services import audit
 from portal.services._uow import earlier_submission, unit_of_work
-from portal.services.numbering import next_number
-from portal.services.work_orders import move_work_order
 
 SEARCH_LIMIT = 12
 ZERO = Decimal("0")
@@ -293,7 +280,7 @@ def panel_for(wo: WorkOrder) -> PartsPanel:
             reservations=reserved.get(line.id, []),
             requests=requested.get(line.id, []),
             stock=stock.get(line.item_id, []) if line.item.kind is ItemKind.stock else [],
-            uncovered=_uncovered(line),
+            uncovered=uncovered(line),
         )
         view.can_reserve = may_take and view.is_stock and view.uncovered > 0 and view.available > 0
         view.can_release = parts_open and line.reserved_qty > 0
@@ -329,7 +316,7 @@ class Outcome:
         return cls(line.id, line.work_order_id, message, **more)
 
 
-def _uncovered(line: PartLine) -> Decimal:
+def uncovered(line: PartLine) -> Decimal:
     """What nobody is taking care of yet on this line."""
     return rules.uncovered_qty(
         line.needed_qty,
@@ -339,24 +326,24 @@ def _uncovered(line: PartLine) -> Decimal:
     )
 
 
-def _restatus(line: PartLine) -> None:
+def restatus(line: PartLine) -> None:
     """Set the line's status from its quantities."""
     line.status = rules.line_status(
         line.needed_qty, line.reserved_qty, line.issued_qty, line.requested_qty, line.status
     )
 
 
-def _label(wo: WorkOrder, item: Item) -> str:
+def line_label(wo: WorkOrder, item: Item) -> str:
     """How an audit event names a part line: WO-000012 SEAL-M32."""
     return f"{wo.number} {item.part_number}"[:80]
 
 
-def _amount(qty: Decimal, item: Item) -> str:
+def amount_text(qty: Decimal, item: Item) -> str:
     """'2 EA of SEAL-M32' for messages."""
     return f"{format_qty(qty)} {item.uom} of {item.part_number}"
 
 
-def _lock(session: Session, model, row_id: int):
+def lock_row(session: Session, model, row_id: int):
     """Lock one row for the rest of the transaction, then read it as it is now; None if absent.
 
     A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite (where
@@ -369,9 +356,9 @@ def _lock(session: Session, model, row_id: int):
     return session.get(model, row_id, populate_existing=True)
 
 
-def _locked_line(session: Session, line_id: int) -> PartLine:
+def locked_line(session: Session, line_id: int) -> PartLine:
     """The part line, locked."""
-    line = _lock(session, PartLine, line_id)
+    line = lock_row(session, PartLine, line_id)
     if line is None:
         raise NotFound(f"Part line {line_id} does not exist.")
     return line
@@ -409,7 +396,7 @@ def add_part_line(
         line = earlier_submission(db.session, PartLine, submission_id)
         if line is None:
             raise
-    return Outcome.of(line, f"Added {_amount(line.needed_qty, line.item)}.")
+    return Outcome.of(line, f"Added {amount_text(line.needed_qty, line.item)}.")
 
 
 def add_line(
@@ -448,7 +435,7 @@ def add_line(
         actor=actor,
         action="part_line.added",
         subject=line,
-        subject_label=_label(wo, item),
+        subject_label=line_label(wo, item),
         changes={"item": [None, item.part_number], "needed_qty": [None, qty]},
         why=line.note or f"Needed for {wo.number}",
     )
@@ -461,7 +448,7 @@ def add_line(
 def reserve_part_line(line_id: int, *, actor: User) -> Outcome:
     """Set stock aside for what the line still needs; a shortage is an answer, not an error."""
     with unit_of_work() as session:
-        line = _locked_line(session, line_id)
+        line = locked_line(session, line_id)
         outcome = reserve_stock(session, line, actor=actor)
     return outcome
 
@@ -506,7 +493,7 @@ def reserve_stock(session: Session, line: PartLine, *, actor: User | None) -> Ou
         raise DomainError(
             f"{item.part_number} is not kept in stock: mark it unavailable to have it bought."
         )
-    wanted = _uncovered(line)
+    wanted = uncovered(line)
     if wanted <= 0:
         return Outcome.of(line, f"Nothing left to reserve for {item.part_number}.", tone="info")
 
@@ -551,13 +538,13 @@ def reserve_stock(session: Session, line: PartLine, *, actor: User | None) -> Ou
         )
     before = line.reserved_qty
     line.reserved_qty = quantity(before + got)
-    _restatus(line)
+    restatus(line)
     audit.record(
         session,
         actor=actor,
         action="stock.reserved",
         subject=line,
-        subject_label=_label(wo, item),
+        subject_label=line_label(wo, item),
         changes={
             "part_line.reserved_qty": [before, line.reserved_qty],
             "stock": [
@@ -576,13 +563,13 @@ def reserve_stock(session: Session, line: PartLine, *, actor: User | None) -> Ou
     if short > 0:
         return Outcome.of(
             line,
-            f"Reserved {_amount(got, item)} ({where}); {format_qty(short)} {item.uom} short. "
+            f"Reserved {amount_text(got, item)} ({where}); {format_qty(short)} {item.uom} short. "
             "Mark it unavailable to request the rest.",
             tone="warning",
             reserved=got,
             shortage=short,
         )
-    return Outcome.of(line, f"Reserved {_amount(got, item)} ({where}).", reserved=got)
+    return Outcome.of(line, f"Reserved {amount_text(got, item)} ({where}).", reserved=got)
 
 
 def _active_reservations(session: Session, line: PartLine) -> list[Reservation]:
@@ -605,7 +592,7 @@ def _active_reservations(session: Session, line: PartLine) -> list[Reservation]:
 def release_part_line(line_id: int, *, actor: User, reason: str | None = None) -> Outcome:
     """Give the line's reserved stock back; a second tap finds nothing reserved and says so."""
     with unit_of_work() as session:
-        line = _locked_line(session, line_id)
+        line = locked_line(session, line_id)
         outcome = release_stock(session, line, actor=actor, reason=reason)
     return outcome
 
@@ -646,17 +633,17 @@ def release_stock(
     total = quantity(sum((r.qty for r in active), ZERO))
     before = line.reserved_qty
     line.reserved_qty = quantity(before - total)
-    _restatus(line)
+    restatus(line)
     audit.record(
         session,
         actor=actor,
         action="stock.released",
         subject=line,
-        subject_label=_label(wo, item),
+        subject_label=line_label(wo, item),
         changes={"part_line.reserved_qty": [before, line.reserved_qty], "stock": moved},
         why=(reason or "").strip()[:1000] or "Released from the work order page",
     )
-    return Outcome.of(line, f"Released {_amount(total, item)} back to stock.")
+    return Outcome.of(line, f"Released {amount_text(total, item)} back to stock.")
 
 
 # -- issue
@@ -665,7 +652,7 @@ def release_stock(
 def issue_part_line(line_id: int, *, actor: User) -> Outcome:
     """Hand the reserved stock out to the work order; its cost lands on the work order."""
     with unit_of_work() as session:
-        line = _locked_line(session, line_id)
+        line = locked_line(session, line_id)
         outcome = issue_stock(session, line, actor=actor)
     return outcome
 
@@ -680,7 +667,7 @@ def issue_stock(session: Session, line: PartLine, *, actor: User | None) -> Outc
         if line.issued_qty > 0:
             return Outcome.of(
                 line,
-                f"{_amount(line.issued_qty, item)} already issued "
+                f"{amount_text(line.issued_qty, item)} already issued "
                 f"({format_money(line.issued_cost_amount)}); nothing more is reserved.",
                 tone="info",
             )
@@ -743,13 +730,13 @@ def issue_stock(session: Session, line: PartLine, *, actor: User | None) -> Outc
     line.issued_qty = quantity(line.issued_qty + total_qty)
     line.reserved_qty = quantity(line.reserved_qty - total_qty)
     line.issued_cost_amount = rules.add_cost(line.issued_cost_amount, total_cost)
-    _restatus(line)
+    restatus(line)
     audit.record(
         session,
         actor=actor,
         action="stock.issued",
         subject=line,
-        subject_label=_label(wo, item),
+        subject_label=line_label(wo, item),
         changes={
             "part_line.issued_qty": [before["issued_qty"], line.issued_qty],
             "part_line.reserved_qty": [before["reserved_qty"], line.reserved_qty],
@@ -759,206 +746,8 @@ def issue_stock(session: Session, line: PartLine, *, actor: User | None) -> Outc
         why=f"Used on {wo.number}",
     )
     return Outcome.of(
-        line, f"Issued {_amount(total_qty, item)}: {format_money(total_cost)} on {wo.number}."
+        line, f"Issued {amount_text(total_qty, item)}: {format_money(total_cost)} on {wo.number}."
     )
 
 
 # -- mark unavailable
-
-
-def mark_part_line_unavailable(
-    line_id: int, *, actor: User, reason: str | None = None, today: date | None = None
-) -> Outcome:
-    """Request what the line is missing on the work order's open PR; the WO waits for parts."""
-    with unit_of_work() as session:
-        wo_id = session.scalar(select(PartLine.work_order_id).where(PartLine.id == line_id))
-        if wo_id is None:
-            raise NotFound(f"Part line {line_id} does not exist.")
-        # Work order first, then the line: two lines of one WO never open two PRs at once.
-        wo = _lock(session, WorkOrder, wo_id)
-        line = _locked_line(session, line_id)
-        outcome = request_missing(session, line, wo=wo, actor=actor, reason=reason, today=today)
-    return outcome
-
-
-def request_missing(
-    session: Session,
-    line: PartLine,
-    *,
-    wo: WorkOrder,
-    actor: User,
-    reason: str | None = None,
-    today: date | None = None,
-) -> Outcome:
-    """Raise a PR line for what the line is missing inside the caller's transaction."""
-    item = line.item
-    rules.check_may_take_stock_or_buy(wo.status)
-    missing = _uncovered(line)
-    if missing <= 0:
-        earlier = session.scalar(
-            select(PurchaseRequest.number)
-            .join(
-                PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id
-            )
-            .where(PurchaseRequestLine.part_line_id == line.id)
-            .order_by(PurchaseRequestLine.id.desc())
-            .limit(1)
-        )
-        if earlier is not None:
-            return Outcome.of(
-                line,
-                f"{item.part_number} is already requested on {earlier}.",
-                tone="info",
-                purchase_request_number=earlier,
-            )
-        return Outcome.of(line, f"Nothing of {item.part_number} is missing.", tone="info")
-
-    now = utcnow()
-    pr, new = _open_request(session, wo), False
-    if pr is None:
-        pr, new = _new_request(session, wo, actor=actor, now=now), True
-    source = _suggest_source(session, item, today or date.today())
-    pr_line = PurchaseRequestLine(
-        purchase_request_id=pr.id,
-        part_line_id=line.id,
-        item_id=item.id,
-        description=item.description[:200],
-        kind=rules.purchase_line_kind(item.kind),
-        qty=missing,
-        uom=item.uom,
-        unit_price=source.unit_price,
-        suggested_vendor_id=source.vendor_id,
-        contract_price_id=source.contract_price_id,
-        policy_warnings=source.warnings,
-    )
-    session.add(pr_line)
-    before = line.requested_qty
-    line.requested_qty = quantity(before + missing)
-    _restatus(line)
-    session.flush()
-    why = (reason or "").strip()[:1000] or (
-        f"{item.part_number} not in stock for {wo.number}"
-        if item.kind is ItemKind.stock
-        else f"{item.part_number} is bought when needed, for {wo.number}"
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="purchase_request.raised",
-        subject=pr,
-        changes={
-            "new_purchase_request": new,
-            "item": item.part_number,
-            "part_line_id": line.id,
-            "qty": [None, missing],
-            "unit_price": source.unit_price,
-            "suggested_vendor_id": source.vendor_id,
-            "part_line.requested_qty": [before, line.requested_qty],
-            "policy_warnings": source.warnings,
-        },
-        why=why,
-    )
-    if wo.status is not WorkOrderStatus.waiting_parts:
-        move_work_order(
-            session,
-            wo,
-            WorkOrderStatus.waiting_parts,
-            actor=actor,
-            reason=f"Waiting for {item.part_number} on {pr.number}",
-        )
-    return Outcome.of(
-        line,
-        f"Requested {_amount(missing, item)} on {pr.number}.",
-        purchase_request_number=pr.number,
-    )
-
-
-def _open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
-    """The work order's PR still waiting for its first decision, if there is one."""
-    decided = exists().where(Approval.purchase_request_id == PurchaseRequest.id)
-    return session.scalar(
-        select(PurchaseRequest)
-        .where(
-            PurchaseRequest.work_order_id == wo.id,
-            PurchaseRequest.status == PurchaseRequestStatus.submitted,
-            PurchaseRequest.decided_at.is_(None),
-            ~decided,
-        )
-        .order_by(PurchaseRequest.id.desc())
-        .limit(1)
-    )
-
-
-def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> PurchaseRequest:
-    """A submitted PR for the work order, paid by its cost centre (or its site's first one)."""
-    centre_id = wo.cost_centre_id or session.scalar(
-        select(CostCentre.id)
-        .where(CostCentre.site_id == wo.site_id)
-        .order_by(CostCentre.id)
-        .limit(1)
-    )
-    if centre_id is None:
-        raise DomainError(
-            "This work order has no cost centre and its site has none: ask an admin to set one "
-            "up before parts are requested."
-        )
-    pr = PurchaseRequest(
-        number=next_number(session, Sequence.purchase_request),
-        work_order_id=wo.id,
-        cost_centre_id=centre_id,
-        requested_by_id=actor.id,
-        status=PurchaseRequestStatus.submitted,
-        reason=f"Parts for {wo.number}: {wo.title}"[:1000],
-        needed_by_on=wo.due_at.date() if wo.due_at else None,
-        submitted_at=now,
-    )
-    session.add(pr)
-    session.flush()
-    return pr
-
-
-def _suggest_source(session: Session, item: Item, today: date) -> rules.SourceSuggestion:
-    """Gather the item's contract prices and preferred vendors (2 queries); the rules pick."""
-    contracts = [
-        rules.ContractOffer(
-            contract_price_id=price.id,
-            contract_reference=contract.reference,
-            vendor_id=vendor.id,
-            vendor_code=vendor.code,
-            vendor_active=vendor.status is VendorStatus.active,
-            valid_from=contract.valid_from,
-            valid_to=contract.valid_to,
-            unit_price=price.unit_price,
-            uom=price.uom,
-            for_item=price.item_id is not None,
-        )
-        for price, contract, vendor in session.execute(
-            select(ContractPrice, Contract, Vendor)
-            .join(Contract, Contract.id == ContractPrice.contract_id)
-            .join(Vendor, Vendor.id == Contract.vendor_id)
-            .where(
-                or_(
-                    ContractPrice.item_id == item.id,
-                    (ContractPrice.item_id.is_(None)) & (ContractPrice.category == item.category),
-                )
-            )
-            .order_by(ContractPrice.id)
-        )
-    ]
-    preferred = [
-        rules.PreferredOffer(vendor_id, code, status is VendorStatus.active)
-        for vendor_id, code, status in session.execute(
-            select(Vendor.id, Vendor.code, Vendor.status)
-            .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
-            .where(PreferredVendor.category == item.category)
-            .order_by(Vendor.code)
-        )
-    ]
-    return rules.suggest_source(
-        today=today,
-        uom=item.uom,
-        category=item.category,
-        standard_cost=item.standard_cost,
-        contracts=contracts,
-        preferred=preferred,
-    )

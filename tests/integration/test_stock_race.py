@@ -29,7 +29,7 @@ from portal.models import (
     UserRole,
     WorkOrder,
 )
-from portal.services import parts
+from portal.services import parts, purchase_requests
 from tests.conftest import base_config, scratch_database
 
 THREADS = 8
@@ -140,7 +140,7 @@ def test_a_loser_of_the_race_can_mark_the_line_unavailable(race_app):
     loser = next(r for r in results if r.reserved == 0)
     with race_app.app_context():
         actor = db.session.get(User, race_app.config["RACE_TECH_ID"])
-        outcome = parts.mark_part_line_unavailable(loser.line_id, actor=actor)
+        outcome = purchase_requests.mark_part_line_unavailable(loser.line_id, actor=actor)
         assert outcome.purchase_request_number == "PR-000001"
         assert db.session.get(WorkOrder, loser.wo_id).status is WorkOrderStatus.waiting_parts
 
@@ -171,7 +171,9 @@ def test_lines_of_one_work_order_marked_unavailable_at_once_share_one_purchase_r
             db.session.add(PartLine(work_order_id=wo_id, item_id=seal_id, needed_qty=D("2")))
         db.session.commit()
         ids = list(db.session.scalars(select(PartLine.id).where(PartLine.work_order_id == wo_id)))
-    results, errors = run_at_once(race_app, parts.mark_part_line_unavailable, [(i,) for i in ids])
+    results, errors = run_at_once(
+        race_app, purchase_requests.mark_part_line_unavailable, [(i,) for i in ids]
+    )
     assert errors == []
     assert {r.purchase_request_number for r in results} == {"PR-000001"}
     with race_app.app_context():

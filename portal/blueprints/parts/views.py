@@ -15,7 +15,7 @@ from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain.errors import DomainError, NotFound
 from portal.htmx import page_or_block, wants_fragment
 from portal.security import roles_required
-from portal.services import parts, work_orders
+from portal.services import parts, purchase_requests, work_orders
 
 PLANNERS = ("technician", "supervisor", "storekeeper")  # add, reserve, release, mark unavailable
 ISSUERS = ("technician", "storekeeper")
@@ -153,4 +153,4 @@ def issue(line_id: int):
 @roles_required(*PLANNERS)
 def mark_unavailable(line_id: int):
     """Request what is missing on the work order's PR; the work order waits for parts."""
-    return _line_action(line_id, parts.mark_part_line_unavailable)
+    return _line_action(line_id, purchase_requests.mark_part_line_unavailable)

@@ -1,0 +1,245 @@
+"""Buying what a work order is missing: purchase request lines with the suggested source.
+
+A part line not (fully) met from stock becomes a PR line for the uncovered quantity, on the work
+order's open purchase request or a new one, priced from a valid contract or a preferred vendor;
+the work order then waits for parts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from portal.domain import parts as rules
+from portal.domain.errors import DomainError, NotFound
+from portal.domain.money import quantity
+from portal.domain.numbering import Sequence
+from portal.domain.statuses import ItemKind, PurchaseRequestStatus, VendorStatus
+from portal.domain.work_orders import WorkOrderStatus
+from portal.models import (
+    Approval,
+    Contract,
+    ContractPrice,
+    CostCentre,
+    Item,
+    PartLine,
+    PreferredVendor,
+    PurchaseRequest,
+    PurchaseRequestLine,
+    User,
+    Vendor,
+    WorkOrder,
+)
+from portal.models.base import utcnow
+from portal.services import audit
+from portal.services._uow import unit_of_work
+from portal.services.numbering import next_number
+from portal.services.parts import (
+    Outcome,
+    amount_text,
+    lock_row,
+    locked_line,
+    restatus,
+    uncovered,
+)
+from portal.services.work_orders import move_work_order
+
+
+def mark_part_line_unavailable(
+    line_id: int, *, actor: User, reason: str | None = None, today: date | None = None
+) -> Outcome:
+    """Request what the line is missing on the work order's open PR; the WO waits for parts."""
+    with unit_of_work() as session:
+        wo_id = session.scalar(select(PartLine.work_order_id).where(PartLine.id == line_id))
+        if wo_id is None:
+            raise NotFound(f"Part line {line_id} does not exist.")
+        # Work order first, then the line: two lines of one WO never open two PRs at once.
+        wo = lock_row(session, WorkOrder, wo_id)
+        line = locked_line(session, line_id)
+        outcome = request_missing(session, line, wo=wo, actor=actor, reason=reason, today=today)
+    return outcome
+
+
+def request_missing(
+    session: Session,
+    line: PartLine,
+    *,
+    wo: WorkOrder,
+    actor: User,
+    reason: str | None = None,
+    today: date | None = None,
+) -> Outcome:
+    """Raise a PR line for what the line is missing inside the caller's transaction."""
+    item = line.item
+    rules.check_may_take_stock_or_buy(wo.status)
+    missing = uncovered(line)
+    if missing <= 0:
+        earlier = session.scalar(
+            select(PurchaseRequest.number)
+            .join(
+                PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id
+            )
+            .where(PurchaseRequestLine.part_line_id == line.id)
+            .order_by(PurchaseRequestLine.id.desc())
+            .limit(1)
+        )
+        if earlier is not None:
+            return Outcome.of(
+                line,
+                f"{item.part_number} is already requested on {earlier}.",
+                tone="info",
+                purchase_request_number=earlier,
+            )
+        return Outcome.of(line, f"Nothing of {item.part_number} is missing.", tone="info")
+
+    now = utcnow()
+    pr, new = _open_request(session, wo), False
+    if pr is None:
+        pr, new = _new_request(session, wo, actor=actor, now=now), True
+    source = _suggest_source(session, item, today or date.today())
+    pr_line = PurchaseRequestLine(
+        purchase_request_id=pr.id,
+        part_line_id=line.id,
+        item_id=item.id,
+        description=item.description[:200],
+        kind=rules.purchase_line_kind(item.kind),
+        qty=missing,
+        uom=item.uom,
+        unit_price=source.unit_price,
+        suggested_vendor_id=source.vendor_id,
+        contract_price_id=source.contract_price_id,
+        policy_warnings=source.warnings,
+    )
+    session.add(pr_line)
+    before = line.requested_qty
+    line.requested_qty = quantity(before + missing)
+    restatus(line)
+    session.flush()
+    why = (reason or "").strip()[:1000] or (
+        f"{item.part_number} not in stock for {wo.number}"
+        if item.kind is ItemKind.stock
+        else f"{item.part_number} is bought when needed, for {wo.number}"
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="purchase_request.raised",
+        subject=pr,
+        changes={
+            "new_purchase_request": new,
+            "item": item.part_number,
+            "part_line_id": line.id,
+            "qty": [None, missing],
+            "unit_price": source.unit_price,
+            "suggested_vendor_id": source.vendor_id,
+            "part_line.requested_qty": [before, line.requested_qty],
+            "policy_warnings": source.warnings,
+        },
+        why=why,
+    )
+    if wo.status is not WorkOrderStatus.waiting_parts:
+        move_work_order(
+            session,
+            wo,
+            WorkOrderStatus.waiting_parts,
+            actor=actor,
+            reason=f"Waiting for {item.part_number} on {pr.number}",
+        )
+    return Outcome.of(
+        line,
+        f"Requested {amount_text(missing, item)} on {pr.number}.",
+        purchase_request_number=pr.number,
+    )
+
+
+def _open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
+    """The work order's PR still waiting for its first decision, if there is one."""
+    decided = exists().where(Approval.purchase_request_id == PurchaseRequest.id)
+    return session.scalar(
+        select(PurchaseRequest)
+        .where(
+            PurchaseRequest.work_order_id == wo.id,
+            PurchaseRequest.status == PurchaseRequestStatus.submitted,
+            PurchaseRequest.decided_at.is_(None),
+            ~decided,
+        )
+        .order_by(PurchaseRequest.id.desc())
+        .limit(1)
+    )
+
+
+def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> PurchaseRequest:
+    """A submitted PR for the work order, paid by its cost centre (or its site's first one)."""
+    centre_id = wo.cost_centre_id or session.scalar(
+        select(CostCentre.id)
+        .where(CostCentre.site_id == wo.site_id)
+        .order_by(CostCentre.id)
+        .limit(1)
+    )
+    if centre_id is None:
+        raise DomainError(
+            "This work order has no cost centre and its site has none: ask an admin to set one "
+            "up before parts are requested."
+        )
+    pr = PurchaseRequest(
+        number=next_number(session, Sequence.purchase_request),
+        work_order_id=wo.id,
+        cost_centre_id=centre_id,
+        requested_by_id=actor.id,
+        status=PurchaseRequestStatus.submitted,
+        reason=f"Parts for {wo.number}: {wo.title}"[:1000],
+        needed_by_on=wo.due_at.date() if wo.due_at else None,
+        submitted_at=now,
+    )
+    session.add(pr)
+    session.flush()
+    return pr
+
+
+def _suggest_source(session: Session, item: Item, today: date) -> rules.SourceSuggestion:
+    """Gather the item's contract prices and preferred vendors (2 queries); the rules pick."""
+    contracts = [
+        rules.ContractOffer(
+            contract_price_id=price.id,
+            contract_reference=contract.reference,
+            vendor_id=vendor.id,
+            vendor_code=vendor.code,
+            vendor_active=vendor.status is VendorStatus.active,
+            valid_from=contract.valid_from,
+            valid_to=contract.valid_to,
+            unit_price=price.unit_price,
+            uom=price.uom,
+            for_item=price.item_id is not None,
+        )
+        for price, contract, vendor in session.execute(
+            select(ContractPrice, Contract, Vendor)
+            .join(Contract, Contract.id == ContractPrice.contract_id)
+            .join(Vendor, Vendor.id == Contract.vendor_id)
+            .where(
+                or_(
+                    ContractPrice.item_id == item.id,
+                    (ContractPrice.item_id.is_(None)) & (ContractPrice.category == item.category),
+                )
+            )
+            .order_by(ContractPrice.id)
+        )
+    ]
+    preferred = [
+        rules.PreferredOffer(vendor_id, code, status is VendorStatus.active)
+        for vendor_id, code, status in session.execute(
+            select(Vendor.id, Vendor.code, Vendor.status)
+            .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
+            .where(PreferredVendor.category == item.category)
+            .order_by(Vendor.code)
+        )
+    ]
+    return rules.suggest_source(
+        today=today,
+        uom=item.uom,
+        category=item.category,
+        standard_cost=item.standard_cost,
+        contracts=contracts,
+        preferred=preferred,
+    )
