@@ -154,13 +154,18 @@ def new():
     return _public_page(form, card, status=422)
 
 
+def _card_from_query():
+    """The asset card of the QR token in ?a=, if any, for re-showing the public form."""
+    token = request.args.get("a")
+    return work_requests.asset_for_qr(token) if token else None
+
+
 @bp.errorhandler(429)
 def too_many_reports(error):
     """Over the public form's limit: the form again, as typed, with the reason in words."""
     if request.endpoint != "work_requests.new":
         return error_response(429)
-    token = request.args.get("a")
-    card = work_requests.asset_for_qr(token) if token else None
+    card = _card_from_query()
     form = _public_form(card)
     form.form_errors.append(RATE_LIMITED_MESSAGE)
     return _public_page(form, card, status=429)
@@ -171,8 +176,7 @@ def upload_too_large(error):
     """A body over MAX_CONTENT_LENGTH cannot be read at all: say so on an empty form."""
     if request.endpoint != "work_requests.new":
         return error_response(413)
-    token = request.args.get("a")
-    card = work_requests.asset_for_qr(token) if token else None
+    card = _card_from_query()
     form = _public_form(card, formdata=None)
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or MAX_PHOTO_BYTES
     form.photo.errors = [
