@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from portal.domain.numbering import Sequence, format_number
 from portal.domain.roles import Role
+from portal.domain.statuses import (
+    ItemKind,
+    LineKind,
+    PurchaseOrderStatus,
+    PurchaseRequestStatus,
+)
 from portal.domain.work_orders import Priority, WorkOrderStatus, WorkOrderType
-from portal.models import Asset, Location, Site, User, UserRole, WorkOrder
+from portal.models import (
+    Asset,
+    Budget,
+    CostCentre,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    Item,
+    Location,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseRequest,
+    PurchaseRequestLine,
+    Site,
+    StockLevel,
+    Storeroom,
+    User,
+    UserRole,
+    Vendor,
+    WorkOrder,
+)
 from portal.models.base import utcnow
 
 _seq = itertools.count(1)
@@ -81,3 +107,210 @@ def make_work_order(
 
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
+
+
+# ---- purchasing -------------------------------------------------------------------------------
+# Document numbers start at 900001 so they never meet the ones the services hand out.
+# Lines are given as dicts: {"item": Item | None, "qty": "3", "unit_price": "10.00", ...}; any
+# PurchaseOrderLine / PurchaseRequestLine column may be set that way.
+
+
+def make_item(database, *, kind=ItemKind.stock, **overrides) -> Item:
+    n = next(_seq)
+    item = Item(
+        part_number=overrides.pop("part_number", f"P-{n:05d}"),
+        description=overrides.pop("description", f"Part {n}"),
+        uom=overrides.pop("uom", "VISIT" if kind is ItemKind.service else "EA"),
+        category=overrides.pop("category", "Bearings"),
+        kind=kind,
+        standard_cost=overrides.pop("standard_cost", Decimal("10.00")),
+        **overrides,
+    )
+    database.session.add(item)
+    database.session.commit()
+    return item
+
+
+def make_storeroom(database, *, site=None, stock=(), **overrides) -> Storeroom:
+    """A storeroom; `stock` is [(item, on_hand_qty, unit_cost), ...]."""
+    n = next(_seq)
+    site = site or make_site(database)
+    store = Storeroom(
+        site_id=site.id,
+        code=overrides.pop("code", f"ST{n}"),
+        name=overrides.pop("name", f"Storeroom {n}"),
+        **overrides,
+    )
+    database.session.add(store)
+    for item, on_hand, cost in stock:
+        database.session.add(
+            StockLevel(
+                item=item, storeroom=store, on_hand_qty=Decimal(on_hand), unit_cost=Decimal(cost)
+            )
+        )
+    database.session.commit()
+    return store
+
+
+def make_vendor(database, **overrides) -> Vendor:
+    n = next(_seq)
+    vendor = Vendor(
+        code=overrides.pop("code", f"V{n}"),
+        name=overrides.pop("name", f"Vendor {n}"),
+        payment_terms=overrides.pop("payment_terms", "Net 30"),
+        **overrides,
+    )
+    database.session.add(vendor)
+    database.session.commit()
+    return vendor
+
+
+def make_cost_centre(database, *, site=None, budget="10000.00", **overrides) -> CostCentre:
+    """A cost centre with a budget for this calendar year (budget=None: no budget row)."""
+    n = next(_seq)
+    centre = CostCentre(
+        code=overrides.pop("code", f"CC-{n}"),
+        name=overrides.pop("name", f"Cost centre {n}"),
+        site_id=site.id if site else None,
+        **overrides,
+    )
+    database.session.add(centre)
+    if budget is not None:
+        year = date.today().year
+        database.session.add(
+            Budget(
+                cost_centre=centre,
+                period_start=date(year, 1, 1),
+                period_end=date(year, 12, 31),
+                amount=Decimal(budget),
+            )
+        )
+    database.session.commit()
+    return centre
+
+
+def _line_values(spec: dict, position: int) -> dict:
+    spec = dict(spec)
+    item = spec.pop("item", None)
+    values = {
+        "item_id": item.id if item else None,
+        "description": spec.pop("description", item.description if item else f"Line {position}"),
+        "kind": spec.pop(
+            "kind", LineKind.service if item and item.kind is ItemKind.service else LineKind.goods
+        ),
+        "qty": Decimal(str(spec.pop("qty", "1"))),
+        "uom": spec.pop("uom", item.uom if item else "EA"),
+        "unit_price": Decimal(str(spec.pop("unit_price", "10.00"))),
+    }
+    values.update(spec)
+    return values
+
+
+def make_purchase_request(
+    database,
+    *,
+    requester=None,
+    cost_centre=None,
+    work_order=None,
+    lines=({"qty": "1", "unit_price": "100.00"},),
+    status=PurchaseRequestStatus.submitted,
+    **overrides,
+) -> PurchaseRequest:
+    """A PR with its lines, by default submitted and waiting for approval."""
+    n = next(_seq)
+    requester = requester or make_user(database)
+    cost_centre = cost_centre or make_cost_centre(database)
+    pr = PurchaseRequest(
+        number=overrides.pop("number", format_number(Sequence.purchase_request, 900000 + n)),
+        work_order_id=work_order.id if work_order else None,
+        cost_centre_id=cost_centre.id,
+        requested_by_id=requester.id,
+        status=status,
+        submitted_at=overrides.pop("submitted_at", utcnow()),
+        **overrides,
+    )
+    database.session.add(pr)
+    database.session.flush()
+    for position, spec in enumerate(lines, start=1):
+        database.session.add(
+            PurchaseRequestLine(purchase_request_id=pr.id, **_line_values(spec, position))
+        )
+    database.session.commit()
+    return pr
+
+
+def make_purchase_order(
+    database,
+    *,
+    vendor=None,
+    buyer=None,
+    lines=({"qty": "10", "unit_price": "10.00"},),
+    status=PurchaseOrderStatus.issued,
+    **overrides,
+) -> PurchaseOrder:
+    """A PO with numbered lines, by default approved and issued to the vendor."""
+    n = next(_seq)
+    vendor = vendor or make_vendor(database)
+    now = utcnow()
+    po = PurchaseOrder(
+        number=overrides.pop(
+            "number", format_number(Sequence.purchase_order, 900000 + n, year=now.year)
+        ),
+        vendor_id=vendor.id,
+        status=status,
+        payment_terms=overrides.pop("payment_terms", vendor.payment_terms),
+        buyer_id=buyer.id if buyer else None,
+        approved_at=overrides.pop(
+            "approved_at", None if status is PurchaseOrderStatus.draft else now
+        ),
+        issued_at=overrides.pop(
+            "issued_at",
+            None if status in (PurchaseOrderStatus.draft, PurchaseOrderStatus.approved) else now,
+        ),
+        **overrides,
+    )
+    database.session.add(po)
+    database.session.flush()
+    for line_no, spec in enumerate(lines, start=1):
+        values = _line_values(spec, line_no)
+        values.setdefault("backorder_qty", values["qty"])
+        database.session.add(PurchaseOrderLine(purchase_order_id=po.id, line_no=line_no, **values))
+    database.session.commit()
+    return po
+
+
+def make_goods_receipt(database, po, *, receiver=None, lines=None, **overrides) -> GoodsReceipt:
+    """A receipt on `po`: lines {line_no: accepted} or {line_no: (accepted, rejected)}; the PO
+    lines' received/rejected/backorder quantities move with it (status is left to the caller)."""
+    n = next(_seq)
+    receiver = receiver or make_user(database, roles=["storekeeper"])
+    by_no = {line.line_no: line for line in po.lines}
+    lines = lines if lines is not None else {no: line.qty for no, line in by_no.items()}
+    receipt = GoodsReceipt(
+        number=overrides.pop(
+            "number", format_number(Sequence.goods_receipt, 900000 + n, year=utcnow().year)
+        ),
+        purchase_order_id=po.id,
+        received_by_id=receiver.id,
+        **overrides,
+    )
+    database.session.add(receipt)
+    database.session.flush()
+    for line_no, amounts in lines.items():
+        accepted, rejected = amounts if isinstance(amounts, tuple) else (amounts, 0)
+        accepted, rejected = Decimal(str(accepted)), Decimal(str(rejected))
+        po_line = by_no[line_no]
+        database.session.add(
+            GoodsReceiptLine(
+                goods_receipt_id=receipt.id,
+                purchase_order_line_id=po_line.id,
+                accepted_qty=accepted,
+                rejected_qty=rejected,
+                reject_reason="Damaged" if rejected else None,
+            )
+        )
+        po_line.received_qty += accepted
+        po_line.rejected_qty += rejected
+        po_line.backorder_qty = max(po_line.qty - po_line.received_qty, Decimal(0))
+    database.session.commit()
+    return receipt
