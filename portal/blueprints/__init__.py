@@ -19,6 +19,10 @@ class NavItem:
     prefix: str = ""
 
 
+# The bottom bar holds at most this many tabs; past that, the last tab is "More" (/menu), which
+# lists every section the person may open. Role-specific sections come after the everyday ones.
+BOTTOM_TABS = 5
+
 NAVIGATION: list[NavItem] = [
     NavItem("main.home", "Home", "home"),
     NavItem("work_orders.index", "Work", "wrench", prefix="/work-orders"),
@@ -56,7 +60,7 @@ def register_blueprints(app: Flask) -> None:
     @app.context_processor
     def navigation():
         if not current_user.is_authenticated:
-            return {"nav_items": []}
+            return {"nav_items": [], "menu_items": []}
         items = []
         for item in NAVIGATION:
             if item.roles and not current_user.has_role(*item.roles):
@@ -68,4 +72,14 @@ def register_blueprints(app: Flask) -> None:
             else:
                 active = request.endpoint == item.endpoint
             items.append((item, active))
-        return {"nav_items": items}
+        return {"nav_items": bottom_tabs(items), "menu_items": items}
+
+
+def bottom_tabs(items: list[tuple[NavItem, bool]]) -> list[tuple[NavItem, bool]]:
+    """The tabs that fit the bar: all of them, or the first ones and "More" for the rest."""
+    if len(items) <= BOTTOM_TABS:
+        return items
+    shown = items[: BOTTOM_TABS - 1]
+    hidden_active = any(active for _, active in items[BOTTOM_TABS - 1 :])
+    more = NavItem("main.menu", "More", "menu", prefix="/menu")
+    return [*shown, (more, hidden_active or request.endpoint == "main.menu")]

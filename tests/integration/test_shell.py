@@ -128,3 +128,26 @@ def test_forms_without_csrf_token_are_refused_and_header_token_passes(tmp_path):
         header_token = re.search(r'"X-CSRFToken": "([^"]+)"', home).group(1)
         assert client.post("/logout").status_code == 400
         assert client.post("/logout", headers={"X-CSRFToken": header_token}).status_code == 303
+
+
+def _tabs(html: str) -> list[str]:
+    nav = html.split('class="bottom-nav"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r"<span>([^<]+)</span>", nav)
+
+
+def test_bottom_bar_keeps_five_tabs_and_more_lists_every_section(login_as, database):
+    tech = make_user(database, roles=["technician"])
+    assert _tabs(login_as(tech).get("/").text) == ["Home", "Work", "Scan", "Me"]
+
+    admin = make_user(database, roles=["admin"])
+    client = login_as(admin)
+    tabs = _tabs(client.get("/").text)
+    assert len(tabs) == 5 and tabs[:3] == ["Home", "Work", "Scan"] and tabs[-1] == "More"
+    menu = client.get("/menu").text
+    for label in ("Requests", "Admin", "Me"):
+        assert f"<span>{label}</span>" in menu.split("<main", 1)[1]
+    assert "aria-current" in _nav_html(client.get("/admin/users").text)
+
+
+def _nav_html(html: str) -> str:
+    return html.split('class="bottom-nav"', 1)[1].split("</nav>", 1)[0]

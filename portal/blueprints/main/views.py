@@ -28,6 +28,13 @@ def account():
     return render_template("main/account.html", roles=roles)
 
 
+@bp.get("/menu")
+@login_required
+def menu():
+    """Every section this person may open, for when they don't all fit the bottom bar."""
+    return render_template("main/menu.html")
+
+
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():
