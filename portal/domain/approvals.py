@@ -184,10 +184,12 @@ def check_approval(request: Request, decider: Decider, reason: str | None = None
     """Raise NotAllowed in words unless `decider` may approve now; else where the PR then stands."""
     _check_may_decide(request, decider)
     if request.over_budget:
-        over = f"This PR would put {request.cost_centre_code} {format_money(request.over_budget_by)} over its budget"
+        over_by = format_money(request.over_budget_by)
+        over = f"This PR would put {request.cost_centre_code} {over_by} over its budget"
         if not decider.budget_authority:
             raise BudgetAuthorityNeeded(
-                f"{over}: only an approver with budget authority may approve it, with a written reason."
+                f"{over}: only an approver with budget authority may approve it, "
+                "with a written reason."
             )
         if not (reason or "").strip():
             raise ReasonNeeded(f"{over}: write why it should be approved all the same.")

@@ -14,6 +14,7 @@ from portal.domain.statuses import (
     PurchaseOrderStatus,
     PurchaseRequestStatus,
 )
+from portal.models.accounts import User
 from portal.models.base import (
     ZERO,
     Base,
@@ -26,7 +27,6 @@ from portal.models.base import (
     UTCDateTime,
     utcnow,
 )
-from portal.models.accounts import User
 from portal.models.vendors import Vendor
 
 
