@@ -118,7 +118,8 @@ def test_above_5000_two_distinct_approvers_are_needed():
     after_first = request("5200.00", role="approver", needed=2, approved_by=[APPROVER])
     with pytest.raises(
         AlreadyDecided,
-        match="PR-000012 is 5,200.00: it needs two approvers with the approver role; you were the first",
+        match="PR-000012 is 5,200.00: it needs two approvers with the approver role; "
+        "you were the first",
     ):
         check_approval(after_first, person(APPROVER, "approver"))
     second = check_approval(after_first, person(APPROVER_2, "approver"))
