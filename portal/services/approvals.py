@@ -266,126 +266,152 @@ def approve_purchase_request(
     pr_id: int, *, approver: User, reason: str | None = None, submission_id: str | None = None
 ) -> Decision:
     """Record one approval; with enough distinct approvals the PR is approved (one transaction)."""
-    reason = _clean(reason)
-
-    def decide(session: Session, pr: PurchaseRequest) -> Decision:
-        facts = _facts(session, pr)
-        if facts.request is None:
-            raise rules.NoApprovalRule(facts.no_rule)
-        step = rules.check_approval(facts.request, decider(approver), reason)
-        now = utcnow()
-        session.add(
-            Approval(
-                purchase_request_id=pr.id,
-                approver_id=approver.id,
-                decision=ApprovalDecision.approved,
-                reason=reason,
-                over_budget=step.over_budget,
-                decided_at=now,
-                submission_id=submission_id,
-            )
-        )
-        before = pr.status
-        if step.complete:
-            pr.status = PurchaseRequestStatus.approved
-            pr.decided_at = now
-        progress = rules.step_text(step.approvals, step.needed)
-        audit.record(
-            session,
-            actor=approver,
-            action="purchase_request.approved"
-            if step.complete
-            else "purchase_request.approval_added",
-            subject=pr,
-            changes={
-                "status": [before, pr.status],
-                "approvals": progress,
-                "total": facts.total,
-                "role": facts.requirement.role,
-                "over_budget": step.over_budget,
-                "over_budget_by": facts.over_budget_by,
-                "budget_remaining": facts.budget.remaining,
-            },
-            why=reason
-            or f"{format_money(facts.total)} within the {facts.requirement.role}'s approval band",
-        )
-        if step.complete:
-            said = f"Approved {pr.number} ({format_money(facts.total)})."
-            message = f"{pr.number} approved: the buyer can order it."
-        else:
-            said = (
-                f"Approved {pr.number} ({format_money(facts.total)}): {progress}, "
-                "waiting for the next approver."
-            )
-            message = f"Your approval is recorded: {progress} for {pr.number}."
-        if step.over_budget:
-            said += f" Over the {facts.centre.code} budget by {format_money(facts.over_budget_by)}."
-        if reason:
-            said += f" Reason: {reason}"
-        _comment(session, pr, author=approver, body=said)
-        return Decision(pr.id, pr.number, pr.status.value, message, pr.work_order_id)
-
-    return _decide(pr_id, submission_id, decide)
+    return _decide(
+        pr_id,
+        submission_id,
+        lambda session, pr: record_approval(
+            session, pr, approver=approver, reason=reason, submission_id=submission_id
+        ),
+    )
 
 
 def reject_purchase_request(
     pr_id: int, *, approver: User, reason: str, submission_id: str | None = None
 ) -> Decision:
     """Reject the PR with a reason; its part lines go back to needing action (one transaction)."""
+    return _decide(
+        pr_id,
+        submission_id,
+        lambda session, pr: record_rejection(
+            session, pr, approver=approver, reason=reason, submission_id=submission_id
+        ),
+    )
+
+
+def record_approval(
+    session: Session,
+    pr: PurchaseRequest,
+    *,
+    approver: User,
+    reason: str | None = None,
+    submission_id: str | None = None,
+) -> Decision:
+    """Approve inside the caller's transaction (PR locked by the caller), audited, WO told."""
     reason = _clean(reason)
-
-    def decide(session: Session, pr: PurchaseRequest) -> Decision:
-        facts = _facts(session, pr)
-        if facts.request is None:
-            raise rules.NoApprovalRule(facts.no_rule)
-        rules.check_rejection(facts.request, decider(approver), reason)
-        now = utcnow()
-        session.add(
-            Approval(
-                purchase_request_id=pr.id,
-                approver_id=approver.id,
-                decision=ApprovalDecision.rejected,
-                reason=reason,
-                over_budget=facts.request.over_budget,
-                decided_at=now,
-                submission_id=submission_id,
-            )
+    facts = _facts(session, pr)
+    if facts.request is None:
+        raise rules.NoApprovalRule(facts.no_rule)
+    step = rules.check_approval(facts.request, decider(approver), reason)
+    now = utcnow()
+    session.add(
+        Approval(
+            purchase_request_id=pr.id,
+            approver_id=approver.id,
+            decision=ApprovalDecision.approved,
+            reason=reason,
+            over_budget=step.over_budget,
+            decided_at=now,
+            submission_id=submission_id,
         )
-        before = pr.status
-        pr.status = PurchaseRequestStatus.rejected
+    )
+    before = pr.status
+    if step.complete:
+        pr.status = PurchaseRequestStatus.approved
         pr.decided_at = now
-        released = _give_back_part_lines(session, pr)
-        audit.record(
-            session,
-            actor=approver,
-            action="purchase_request.rejected",
-            subject=pr,
-            changes={
-                "status": [before, pr.status],
-                "total": facts.total,
-                "over_budget": facts.request.over_budget,
-                "over_budget_by": facts.over_budget_by,
-                "part_lines": released,
-            },
-            why=reason,
+    progress = rules.step_text(step.approvals, step.needed)
+    audit.record(
+        session,
+        actor=approver,
+        action="purchase_request.approved" if step.complete else "purchase_request.approval_added",
+        subject=pr,
+        changes={
+            "status": [before, pr.status],
+            "approvals": progress,
+            "total": facts.total,
+            "role": facts.requirement.role,
+            "over_budget": step.over_budget,
+            "over_budget_by": facts.over_budget_by,
+            "budget_remaining": facts.budget.remaining,
+        },
+        why=reason
+        or f"{format_money(facts.total)} within the {facts.requirement.role}'s approval band",
+    )
+    if step.complete:
+        said = f"Approved {pr.number} ({format_money(facts.total)})."
+        message = f"{pr.number} approved: the buyer can order it."
+    else:
+        said = (
+            f"Approved {pr.number} ({format_money(facts.total)}): {progress}, "
+            "waiting for the next approver."
         )
-        _comment(
-            session,
-            pr,
-            author=approver,
-            body=f"Rejected {pr.number} ({format_money(facts.total)}): {reason} "
-            "The parts are needed again: reserve them if stock turned up, or request them anew.",
-        )
-        _unwait_work_order(session, pr, approver=approver, reason=reason)
-        return Decision(
-            pr.id,
-            pr.number,
-            pr.status.value,
-            f"{pr.number} rejected; the requester sees why on the work order.",
-            pr.work_order_id,
-        )
+        message = f"Your approval is recorded: {progress} for {pr.number}."
+    if step.over_budget:
+        said += f" Over the {facts.centre.code} budget by {format_money(facts.over_budget_by)}."
+    if reason:
+        said += f" Reason: {reason}"
+    _comment(session, pr, author=approver, body=said)
+    return Decision(pr.id, pr.number, pr.status.value, message, pr.work_order_id)
 
-    return _decide(pr_id, submission_id, decide)
+
+def record_rejection(
+    session: Session,
+    pr: PurchaseRequest,
+    *,
+    approver: User,
+    reason: str | None,
+    submission_id: str | None = None,
+) -> Decision:
+    """Reject inside the caller's transaction (PR locked by the caller), audited, WO told."""
+    reason = _clean(reason)
+    facts = _facts(session, pr)
+    if facts.request is None:
+        raise rules.NoApprovalRule(facts.no_rule)
+    rules.check_rejection(facts.request, decider(approver), reason)
+    now = utcnow()
+    session.add(
+        Approval(
+            purchase_request_id=pr.id,
+            approver_id=approver.id,
+            decision=ApprovalDecision.rejected,
+            reason=reason,
+            over_budget=facts.request.over_budget,
+            decided_at=now,
+            submission_id=submission_id,
+        )
+    )
+    before = pr.status
+    pr.status = PurchaseRequestStatus.rejected
+    pr.decided_at = now
+    released = _give_back_part_lines(session, pr)
+    audit.record(
+        session,
+        actor=approver,
+        action="purchase_request.rejected",
+        subject=pr,
+        changes={
+            "status": [before, pr.status],
+            "total": facts.total,
+            "over_budget": facts.request.over_budget,
+            "over_budget_by": facts.over_budget_by,
+            "part_lines": released,
+        },
+        why=reason,
+    )
+    _comment(
+        session,
+        pr,
+        author=approver,
+        body=f"Rejected {pr.number} ({format_money(facts.total)}): {reason} "
+        "The parts are needed again: reserve them if stock turned up, or request them anew.",
+    )
+    _unwait_work_order(session, pr, approver=approver, reason=reason)
+    return Decision(
+        pr.id,
+        pr.number,
+        pr.status.value,
+        f"{pr.number} rejected; the requester sees why on the work order.",
+        pr.work_order_id,
+    )
 
 
 def _give_back_part_lines(session: Session, pr: PurchaseRequest) -> list[dict]:
