@@ -24,7 +24,17 @@ from sqlalchemy.orm import Session
 
 from portal.domain.roles import Role
 from portal.domain.statuses import ItemKind
-from portal.models import Budget, CostCentre, Item, PurchaseRequest, Site, User, UserRole, WorkOrder
+from portal.models import (
+    Budget,
+    CostCentre,
+    Item,
+    PurchaseRequest,
+    Site,
+    User,
+    UserRole,
+    Vendor,
+    WorkOrder,
+)
 from portal.models.base import utcnow
 from portal.services.approvals import record_approval, record_rejection
 from portal.services.parts import add_line
@@ -43,10 +53,12 @@ ITEMS = [
     ("HOSE-KIT-FL2", "Forklift mast hydraulic hose kit", "EA", "Plumbing", "780.00"),
 ]
 
-# (work order title, part number, qty, days since raised, decisions: [(who, verb, reason)])
+# (work order title, part number, qty, days since raised, decisions: [(who, verb, reason)],
+#  optionally the vendor the technician named instead of the suggested one)
 PLAN = [
     ("Monthly boiler inspection", "GAUGE-WLG", "2", 1, []),
-    ("Syrup dosing pump leaking at seal", "KIT-DOS-HEAD", "1", 2, []),
+    # The technician asked for AquaServ (they had it on the shelf): not preferred for pumps.
+    ("Syrup dosing pump leaking at seal", "KIT-DOS-HEAD", "1", 2, [], "AQUA"),
     (
         "Compressor 1 air and oil filter change",
         "AIREND-GA37",
@@ -143,7 +155,8 @@ def load_demo_approvals(session: Session) -> str:
         session.add(items[number])
     session.flush()
     raised = 0
-    for title, part_number, qty, days_ago, decisions in PLAN:
+    vendors = dict(session.execute(select(Vendor.code, Vendor.id)).all())
+    for title, part_number, qty, days_ago, decisions, *vendor in PLAN:
         wo = orders.get(title)
         if wo is None or tech is None:
             continue
@@ -153,6 +166,9 @@ def load_demo_approvals(session: Session) -> str:
             select(PurchaseRequest).where(PurchaseRequest.number == outcome.purchase_request_number)
         )
         pr.submitted_at = now - timedelta(days=days_ago, hours=raised)
+        if vendor and vendor[0] in vendors:
+            for pr_line in pr.lines:
+                pr_line.suggested_vendor_id = vendors[vendor[0]]
         raised += 1
         for who, verb, reason in decisions:
             approver = people[who]
