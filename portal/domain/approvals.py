@@ -218,6 +218,15 @@ def may_decide(request: Request, decider: Decider) -> bool:
     return True
 
 
+def why_not(request: Request, decider: Decider) -> str | None:
+    """Why `decider` may not decide now, in words; None when they may."""
+    try:
+        _check_may_decide(request, decider)
+    except NotAllowed as err:
+        return str(err)
+    return None
+
+
 def step_text(approvals: int, needed: int) -> str:
     """'1 of 2 approvals' for the matrix step a PR has reached."""
     return f"{approvals} of {needed} approval{'s' if needed != 1 else ''}"

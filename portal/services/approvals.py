@@ -688,6 +688,7 @@ class Detail:
     can_decide: bool
     can_approve: bool
     cannot_approve: str | None  # why not, in words, when the person may decide but not approve
+    cannot_decide: str | None  # why not, in words, for an approving role that may not act now
     no_rule: str | None
 
     @property
@@ -767,6 +768,15 @@ def detail(pr_id: int, viewer: User) -> Detail:
     facts = _facts(session, pr)
     me = decider(viewer)
     can_decide = facts.request is not None and rules.may_decide(facts.request, me)
+    cannot_decide = None
+    if (
+        not can_decide
+        and pr.status is PurchaseRequestStatus.submitted
+        and rules.approving_roles(matrix(session)) & me.roles
+    ):
+        cannot_decide = (
+            rules.why_not(facts.request, me) if facts.request is not None else facts.no_rule
+        )
     can_approve, cannot_approve = False, None
     if can_decide:
         try:
@@ -801,5 +811,6 @@ def detail(pr_id: int, viewer: User) -> Detail:
         can_decide=can_decide,
         can_approve=can_approve,
         cannot_approve=cannot_approve,
+        cannot_decide=cannot_decide,
         no_rule=facts.no_rule,
     )

@@ -136,6 +136,9 @@ def test_a_supervisor_approves_under_500_and_the_work_order_hears_it(database, l
 def test_the_requester_is_refused_with_the_reason_in_words(database, login_as, people):
     both = make_user(database, roles=["technician", "supervisor"])
     pr, _wo, _line = raise_pr(database, both, price="120.00")
+    page = login_as(both).get(f"/purchase-requests/{pr.id}")
+    assert f"You raised {pr.number}: someone else must decide on it" in page.text
+    assert "Approve 120.00" not in page.text and "Reject…" not in page.text
     answer = approve(login_as(both), pr)
     assert answer.status_code == 422
     assert f"You raised {pr.number}: someone else must decide on it" in answer.text

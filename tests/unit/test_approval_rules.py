@@ -24,6 +24,7 @@ from portal.domain.approvals import (
     pr_total,
     requirement_for,
     step_text,
+    why_not,
 )
 
 D = Decimal
@@ -98,6 +99,8 @@ def test_the_requester_may_not_approve_or_reject_their_own_request():
     with pytest.raises(SeparationOfDuties):
         check_rejection(request(), me, "no")
     assert not may_decide(request(), me)
+    assert why_not(request(), me).startswith("You raised PR-000012")
+    assert why_not(request(), person(SUPERVISOR, "supervisor")) is None
 
 
 def test_only_the_role_the_matrix_names_may_decide_and_admin_is_not_it():
