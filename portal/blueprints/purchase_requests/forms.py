@@ -36,9 +36,7 @@ class ListForm(FlaskForm):
 class ApproveForm(IdempotentForm):
     """Approve, with a reason (needed when the PR would go over budget)."""
 
-    reason = TextAreaField(
-        "Reason (needed if over budget)", validators=[Optional(), Length(max=1000)]
-    )
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=1000)])
 
 
 class RejectForm(IdempotentForm):
