@@ -6,11 +6,12 @@ so PR statuses, approvals, part lines, work order comments and the audit trail a
 
 - Boiler inspection: 129.00, waits for a supervisor;
 - Syrup dosing pump: 1,850.00, waits for an approver;
-- Compressor air-end: 7,400.00, approved once (Grace Adeyemi), waits for a second approver;
+- Forklift mast cylinder: 5,600.00, approved once (Grace Adeyemi), waits for a second approver;
 - Lift door operator: 3,650.00 against a lift budget of 3,000.00: waits for an approver with
   budget authority (the demo `approver`) and a written reason;
 - Conveyor belt guards: 190.00, approved by the supervisor;
-- Forklift hose kit: 780.00, rejected by the approver with the reason.
+- Radiator valve heads: 290.00, rejected by the supervisor with the reason (the WO goes back
+  to in progress and the part line is needed again).
 """
 
 from __future__ import annotations
@@ -47,10 +48,16 @@ LIFT_CENTRE = ("CC-ECA-LIFT", "Elm Court lift and access", "3000.00")
 ITEMS = [
     ("GAUGE-WLG", "Boiler water level gauge glass set", "EA", "Hardware", "64.50"),
     ("KIT-DOS-HEAD", "Dosing pump head rebuild kit", "EA", "Pumps", "1850.00"),
-    ("AIREND-GA37", "Compressor air-end exchange unit GA37", "EA", "Hardware", "7400.00"),
+    ("CYL-MAST-FL2", "Forklift mast lift cylinder, exchange unit", "EA", "Hardware", "5600.00"),
     ("LIFT-DOOR-OP", "Lift landing door operator", "EA", "Services", "3650.00"),
     ("GUARD-CV-1M", "Conveyor belt guard panel 1 m", "EA", "Hardware", "95.00"),
-    ("HOSE-KIT-FL2", "Forklift mast hydraulic hose kit", "EA", "Plumbing", "780.00"),
+    (
+        "TRV-HEAD-BRASS",
+        "Thermostatic radiator valve head, brushed brass",
+        "EA",
+        "Plumbing",
+        "145.00",
+    ),
 ]
 
 # (work order title, part number, qty, days since raised, decisions: [(who, verb, reason)],
@@ -60,11 +67,11 @@ PLAN = [
     # The technician asked for AquaServ (they had it on the shelf): not preferred for pumps.
     ("Syrup dosing pump leaking at seal", "KIT-DOS-HEAD", "1", 2, [], "AQUA"),
     (
-        "Compressor 1 air and oil filter change",
-        "AIREND-GA37",
+        "Forklift 2 hydraulic hose check",
+        "CYL-MAST-FL2",
         "1",
         3,
-        [("approver2", "approve", "Air-end at 41,000 h; rebuild quote was 6,900.00 plus 3 weeks")],
+        [("approver2", "approve", "Mast cylinder scored; a reseal would not hold the load test")],
     ),
     ("Lift annual safety examination", "LIFT-DOOR-OP", "1", 1, []),
     (
@@ -75,16 +82,16 @@ PLAN = [
         [("supervisor", "approve", None)],
     ),
     (
-        "Forklift 2 hydraulic hose check",
-        "HOSE-KIT-FL2",
-        "1",
+        "Radiator in the bedroom stays cold",
+        "TRV-HEAD-BRASS",
+        "2",
         5,
         [
             (
-                "approver",
+                "supervisor",
                 "reject",
-                "Hoses are covered by the forklift service contract: ask the dealer to "
-                "replace them under warranty.",
+                "Designer brass heads are for the show flats: fit the standard TRV heads "
+                "from the store cage.",
             )
         ],
     ),
@@ -107,7 +114,7 @@ def _second_approver(session: Session) -> User:
 
 
 def _lift_centre(session: Session, today: date) -> CostCentre:
-    """A small cost centre for the lift, nearly spent, so one PR runs over its budget."""
+    """A small cost centre for the lift: the door operator PR runs over its budget."""
     code, name, amount = LIFT_CENTRE
     site_id = session.scalar(select(Site.id).where(Site.code == "ECA"))
     centre = CostCentre(code=code, name=name, site_id=site_id)
