@@ -469,6 +469,31 @@ def _unwait_work_order(
     )
 
 
+def set_budget_authority(user_id: int, *, granted: bool, actor: User) -> User:
+    """Grant or withdraw budget authority (approving PRs that go over budget), audited."""
+    with unit_of_work() as session:
+        user = lock_row(session, User, user_id)
+        if user is None:
+            raise NotFound(f"User {user_id} does not exist.")
+        if user.id == actor.id:
+            raise rules.SeparationOfDuties(
+                "Nobody changes their own budget authority: ask another administrator."
+            )
+        before = bool(user.budget_authority)
+        if before != granted:
+            user.budget_authority = granted
+            audit.record(
+                session,
+                actor=actor,
+                action="user.budget_authority_changed",
+                subject=user,
+                subject_label=user.username,
+                changes={"budget_authority": [before, granted]},
+                why="Changed on the users page",
+            )
+    return user
+
+
 # ---------------------------------------------------------------- reads for pages
 
 

@@ -329,3 +329,36 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(
     client.get("/purchase-requests/?show=all")
     many = count_statements(lambda: client.get("/purchase-requests/?show=all"))
     assert many == few
+
+
+def test_an_admin_grants_budget_authority_on_the_users_page(database, login_as, people):
+    admin = make_user(database, roles=["admin"])
+    client = login_as(admin)
+    page = client.get("/admin/users")
+    assert 'Grant<span class="visually-hidden"> budget authority for Arjun Mehta' in page.text
+    answer = client.post(f"/admin/users/{people.approver.id}/budget-authority", data={"grant": "1"})
+    assert answer.status_code == 303
+    database.session.expire_all()
+    assert database.session.get(type(people.approver), people.approver.id).budget_authority
+    event = database.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user.budget_authority_changed")
+    )
+    assert event.actor_id == admin.id and event.changes == {"budget_authority": [False, True]}
+
+    # ...and now the over-budget PR is theirs to approve, with a reason.
+    pr, _wo, _line = raise_pr(database, people.tech, price="1240.00", budget="1000.00")
+    assert approve(login_as(people.approver), pr, reason="Line down").status_code == 303
+
+    client = login_as(admin)  # the test client is one browser: sign the admin back in
+    assert (
+        client.post(f"/admin/users/{admin.id}/budget-authority", data={"grant": "1"}).status_code
+        == 303
+    )
+    database.session.expire_all()
+    assert not database.session.get(type(admin), admin.id).budget_authority  # not for oneself
+    assert (
+        login_as(people.supervisor)
+        .post(f"/admin/users/{people.approver.id}/budget-authority", data={"grant": "0"})
+        .status_code
+        == 403
+    )
