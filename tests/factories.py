@@ -314,3 +314,34 @@ def make_goods_receipt(database, po, *, receiver=None, lines=None, **overrides) 
         po_line.backorder_qty = max(po_line.qty - po_line.received_qty, Decimal(0))
     database.session.commit()
     return receipt
+
+
+# ---- approvals --------------------------------------------------------------------------------
+# Imported here so this section only ever appends to the file (eight features share it).
+from portal.models import ApprovalRule  # noqa: E402
+
+
+def make_approval_rule(
+    database, *, min_amount="0.00", max_amount=None, role="supervisor", **overrides
+) -> ApprovalRule:
+    """One row of the approval matrix (global unless cost_centre_id is given)."""
+    rule = ApprovalRule(
+        min_amount=Decimal(min_amount),
+        max_amount=Decimal(max_amount) if max_amount is not None else None,
+        role=Role(role),
+        approvals_needed=overrides.pop("approvals_needed", 1),
+        active=overrides.pop("active", True),
+        **overrides,
+    )
+    database.session.add(rule)
+    database.session.commit()
+    return rule
+
+
+def make_approval_matrix(database) -> list[ApprovalRule]:
+    """The demo matrix: up to 500.00 a supervisor, to 5,000.00 an approver, above that two."""
+    return [
+        make_approval_rule(database, min_amount="0.00", max_amount="500.00", role="supervisor"),
+        make_approval_rule(database, min_amount="500.01", max_amount="5000.00", role="approver"),
+        make_approval_rule(database, min_amount="5000.01", role="approver", approvals_needed=2),
+    ]

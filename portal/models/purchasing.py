@@ -14,6 +14,7 @@ from portal.domain.statuses import (
     PurchaseOrderStatus,
     PurchaseRequestStatus,
 )
+from portal.models.accounts import User
 from portal.models.base import (
     ZERO,
     Base,
@@ -85,6 +86,10 @@ class Approval(IdMixin, Base):
     reason: Mapped[str | None] = mapped_column(String(1000))
     over_budget: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The decision form's token: a double tap or a retry finds this row instead of deciding twice.
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    approver: Mapped[User] = relationship()
 
 
 class PurchaseOrder(IdMixin, TimestampMixin, Base):

@@ -37,6 +37,7 @@ class HomeBoard:
     tiles: list[Tile] = field(default_factory=list)
     show: str = "all"
     team: list[TeamRow] = field(default_factory=list)
+    approvals: object | None = None  # services.approvals.WaitingCard: PRs waiting for this person
 
 
 def open_work_query(assignee: User | None = None):
@@ -121,6 +122,10 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
+    # Imported here: approvals -> work_orders -> dashboards would otherwise be a cycle.
+    from portal.services.approvals import waiting_card
+
+    board.approvals = waiting_card(user)
     return board
 
 

@@ -183,6 +183,7 @@ class RequestView:
     unit_price: Decimal
     vendor: str | None
     warnings: list[str]
+    pr_id: int | None = None  # links the line to its PR page (approval status, reasons)
 
 
 @dataclass
@@ -269,6 +270,7 @@ def panel_for(wo: WorkOrder) -> PartsPanel:
                 unit_price=pr_line.unit_price,
                 vendor=f"{vendor.name} ({vendor.code})" if vendor else None,
                 warnings=list(pr_line.policy_warnings or []),
+                pr_id=pr_line.purchase_request_id,
             )
         )
 

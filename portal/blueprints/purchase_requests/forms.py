@@ -1,0 +1,51 @@
+"""Purchase request forms: which list to show, and an approver's decision with its reason."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.forms import IdempotentForm
+
+
+class ListForm(FlaskForm):
+    """Which PRs to list (GET, no CSRF)."""
+
+    show = SelectField(
+        "Show",
+        choices=[("waiting", "Waiting for me"), ("mine", "Mine"), ("all", "All")],
+        default="waiting",
+        validators=[Optional()],
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            ("", "Any status"),
+            ("submitted", "Waiting for approval"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("ordered", "Ordered"),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10000)])
+
+
+class ApproveForm(IdempotentForm):
+    """Approve, with a reason (needed when the PR would go over budget)."""
+
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=1000)])
+
+
+class RejectForm(IdempotentForm):
+    """Reject, always with a reason the requester reads on the work order."""
+
+    reason = TextAreaField(
+        "Why reject it",
+        validators=[
+            InputRequired("Say why it is rejected: the requester reads it on the work order."),
+            Length(max=1000),
+        ],
+    )

@@ -1,0 +1,104 @@
+"""Purchase requests: the approver's queue, one PR with its budget and warnings, the decision.
+
+Decisions are plain form posts answering 303 back to the PR page; under htmx the same post
+answers with the page's main block. A business rule saying no shows its words on the form (422).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from portal.blueprints.purchase_requests import bp
+from portal.blueprints.purchase_requests.forms import ApproveForm, ListForm, RejectForm
+from portal.domain.errors import DomainError, NotFound
+from portal.htmx import page_or_block, wants_fragment
+from portal.services import approvals
+
+
+@bp.get("/")
+@login_required
+def index():
+    """PRs waiting for me, mine, or all; the tabs and the status filter refresh only the list."""
+    form = ListForm(request.args, meta={"csrf": False})
+    valid = form.validate()
+    show = form.show.data if valid and form.show.data else "waiting"
+    status = form.status.data if valid else None
+    page = form.page.data if valid and form.page.data else 1
+    listing = approvals.list_requests(current_user, show=show, status=status, page=page)
+    return page_or_block(
+        "purchase_requests/index.html",
+        "pr_list",
+        listing=listing,
+        form=form,
+        status_filter=status or "",
+        tabs=approvals.LISTS,
+    )
+
+
+def _page(pr_id: int, *, status: int = 200, **forms):
+    """The PR page, or its main block for htmx."""
+    try:
+        view = approvals.detail(pr_id, current_user)
+    except NotFound:
+        abort(404)
+    forms.setdefault("approve_form", ApproveForm(formdata=None, prefix="approve"))
+    forms.setdefault("reject_form", RejectForm(formdata=None, prefix="reject"))
+    return page_or_block(
+        "purchase_requests/detail.html", "pr_main", status=status, view=view, **forms
+    )
+
+
+@bp.get("/<int:pr_id>")
+@login_required
+def detail(pr_id: int):
+    """One PR: lines with vendor warnings, total, matrix step, budget, approvals, the decision."""
+    return _page(pr_id)
+
+
+def _decide(pr_id: int, form, action, *, form_key: str):
+    """Validate the form, run the decision, answer: PRG or the fresh block; 422 with the words."""
+    if not approvals.may_ever_approve(current_user):
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            decision = action(
+                pr_id,
+                approver=current_user,
+                reason=form.reason.data,
+                submission_id=form.submission_id.data,
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            flash(decision.message, "success")
+            if wants_fragment():
+                return _page(pr_id)
+            return redirect(url_for("purchase_requests.detail", pr_id=pr_id), code=303)
+    return _page(pr_id, status=422, **{form_key: form})
+
+
+@bp.post("/<int:pr_id>/approve")
+@login_required
+def approve(pr_id: int):
+    """Approve the PR (one of the approvals the matrix asks for); over budget needs a reason."""
+    return _decide(
+        pr_id,
+        ApproveForm(prefix="approve"),
+        approvals.approve_purchase_request,
+        form_key="approve_form",
+    )
+
+
+@bp.post("/<int:pr_id>/reject")
+@login_required
+def reject(pr_id: int):
+    """Reject the PR with a reason; its parts are needed again on the work order."""
+    return _decide(
+        pr_id,
+        RejectForm(prefix="reject"),
+        approvals.reject_purchase_request,
+        form_key="reject_form",
+    )
