@@ -107,6 +107,7 @@ def get_for_page(wo_id: int) -> WorkOrder | None:
             joinedload(WorkOrder.site),
             joinedload(WorkOrder.assignee_user),
             joinedload(WorkOrder.assignee_team),
+            joinedload(WorkOrder.assignee_vendor),
             joinedload(WorkOrder.requester),
             selectinload(WorkOrder.part_lines).joinedload(PartLine.item),
             selectinload(WorkOrder.checklist),
