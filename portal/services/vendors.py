@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.domain import vendors as rules
 from portal.domain.errors import DomainError, NotFound
@@ -171,6 +171,24 @@ def contract_page(contract_id: int, *, today: date | None = None) -> ContractPag
         validity=rules.validity(contract.valid_from, contract.valid_to, today or date.today()),
         prices=prices,
     )
+
+
+def all_contracts(*, limit: int = LIST_LIMIT, today: date | None = None) -> list[ContractRow]:
+    """Contracts with their vendors and price counts, latest ending first (bounded): one query."""
+    on = today or date.today()
+    counts = (
+        select(ContractPrice.contract_id, func.count().label("n"))
+        .group_by(ContractPrice.contract_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Contract, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.contract_id == Contract.id)
+        .options(joinedload(Contract.vendor))
+        .order_by(Contract.valid_to.desc(), Contract.reference)
+        .limit(limit)
+    ).all()
+    return [ContractRow(c, rules.validity(c.valid_from, c.valid_to, on), n) for c, n in rows]
 
 
 def category_suggestions() -> list[str]:
