@@ -314,3 +314,44 @@ def make_goods_receipt(database, po, *, receiver=None, lines=None, **overrides) 
         po_line.backorder_qty = max(po_line.qty - po_line.received_qty, Decimal(0))
     database.session.commit()
     return receipt
+
+
+# ---- vendors ----------------------------------------------------------------------------------
+
+
+def make_contract(
+    database,
+    *,
+    vendor=None,
+    prices=(),
+    valid_from=None,
+    valid_to=None,
+    **overrides,
+):
+    """A contract; `prices` is [(Item or category name, uom, unit_price), ...]."""
+    from portal.models import Contract, ContractPrice
+
+    n = next(_seq)
+    vendor = vendor or make_vendor(database)
+    today = date.today()
+    contract = Contract(
+        vendor_id=vendor.id,
+        reference=overrides.pop("reference", f"C-{n}"),
+        title=overrides.pop("title", f"Price agreement {n}"),
+        valid_from=valid_from or today - timedelta(days=30),
+        valid_to=valid_to or today + timedelta(days=300),
+        **overrides,
+    )
+    for what, uom, price in prices:
+        is_item = isinstance(what, Item)
+        contract.prices.append(
+            ContractPrice(
+                item_id=what.id if is_item else None,
+                category=None if is_item else what,
+                uom=uom,
+                unit_price=Decimal(price),
+            )
+        )
+    database.session.add(contract)
+    database.session.commit()
+    return contract

@@ -432,6 +432,11 @@ def _contract_values(draft: ContractDraft) -> dict:
     }
 
 
+def _dated(value):
+    """A change value the audit trail can store: dates as ISO text, the rest as they are."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _reference_taken(session: Session, reference: str, but_not: int | None = None) -> bool:
     """Another contract already has this reference (references are unique, any case)."""
     stmt = select(Contract.id).where(func.lower(Contract.reference) == reference.lower())
@@ -458,7 +463,10 @@ def create_contract(vendor_id: int, draft: ContractDraft, *, actor: User) -> Con
                 action="contract.created",
                 subject=contract,
                 subject_label=contract.reference,
-                changes={"vendor": vendor.code, **{k: [None, v] for k, v in values.items()}},
+                changes={
+                    "vendor": vendor.code,
+                    **{k: [None, _dated(v)] for k, v in values.items()},
+                },
             )
     except IntegrityError:
         raise taken from None

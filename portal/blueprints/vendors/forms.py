@@ -54,7 +54,7 @@ class VendorForm(FlaskForm):
     payment_terms = StringField(
         "Payment terms", default="Net 30", validators=[InputRequired(), Length(max=32)]
     )
-    currency = StringField("Currency", default="USD", validators=[InputRequired(), Length(max=3)])
+    currency = StringField("Currency", default="USD", validators=[Optional(), Length(max=3)])
     is_contractor = BooleanField("Outside contractor (does work on site)")
     contact_name = StringField("Contact person", validators=[Optional(), Length(max=120)])
     email = EmailField(
