@@ -96,7 +96,7 @@ def test_the_vendor_page_shows_terms_categories_and_contract_validity(
     assert "Edit details" not in text and "Block this vendor" not in text
 
     more = make_vendor(database)
-    for n in range(5):
+    for _ in range(5):
         make_contract(database, vendor=more)
     for warm_up in (vendor, more):  # the test's own objects are loaded once, then only pages
         client.get(f"/vendors/{warm_up.id}")
