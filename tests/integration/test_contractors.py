@@ -190,7 +190,6 @@ def test_only_supervisors_assign_contractors(database, login_as):
 
 def _service_form(vendor, submission_id, **overrides):
     data = {
-        "vendor_id": vendor.id,
         "description": "Electrician: rewire lobby lights",
         "qty": "6",
         "uom": "hour",
@@ -198,7 +197,7 @@ def _service_form(vendor, submission_id, **overrides):
         "submission_id": submission_id,
     }
     data.update(overrides)
-    return data
+    return {"vendor_id": vendor.id, **{f"service-{k}": v for k, v in data.items()}}
 
 
 def test_raising_a_service_request_creates_one_service_pr_line_even_when_posted_twice(

@@ -33,6 +33,7 @@ EDITORS = ("buyer",)  # and admin, who may do everything
 READERS = ("buyer", "approver", "ap_clerk", "supervisor", "storekeeper")
 ASSIGNERS = ("supervisor",)
 REQUESTERS = ("supervisor", "buyer")
+SERVICE_PREFIX = "service"  # its qty/uom fields share the work order page with the parts form
 
 
 @bp.app_template_global()
@@ -44,7 +45,7 @@ def contractor_panel(wo):
 @bp.app_template_global()
 def new_service_form(wo):
     """An empty service request form for the work order, with a fresh submission id."""
-    form = ServiceRequestForm(formdata=None)
+    form = ServiceRequestForm(formdata=None, prefix=SERVICE_PREFIX)
     form.description.data = f"Contractor visit: {wo.title}"[:200]
     return form
 
@@ -406,7 +407,7 @@ def assign_contractor(wo_id: int):
 @roles_required(*REQUESTERS)
 def request_service(wo_id: int):
     """Raise a service PR line for the contractor at the agreed price; a double tap raises one."""
-    form = ServiceRequestForm()
+    form = ServiceRequestForm(prefix=SERVICE_PREFIX)
     vendor_id = request.form.get("vendor_id", type=int)
     if form.validate_on_submit() and vendor_id:
         try:
