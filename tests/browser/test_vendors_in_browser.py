@@ -116,7 +116,7 @@ def test_supervisor_assigns_a_contractor_without_contract_and_requests_the_servi
     assert page.evaluate("window.__marker") == "same page"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert small_targets(page, "#wo-contractor") == 0
-    page.locator("#wo-contractor").scroll_into_view_if_needed()
-    screenshot(page, "contractor-check")
+    expect(page.locator("#wo-contractor summary")).to_have_text("Raise another service request")
+    full_height_screenshot(page, "contractor-check")
     assert axe_violations(page) == []
     assert page.js_errors == []
