@@ -117,27 +117,16 @@ def vendor_page(vendor_id: int, *, today: date | None = None) -> VendorPage:
     )
     if vendor is None:
         raise NotFound(f"Vendor {vendor_id} does not exist.")
-    on = today or date.today()
-    counts = (
-        select(ContractPrice.contract_id, func.count().label("n"))
-        .group_by(ContractPrice.contract_id)
-        .subquery()
+    rows = _contract_rows(
+        lambda stmt: stmt.where(Contract.vendor_id == vendor.id), today or date.today()
     )
-    rows = session.execute(
-        select(Contract, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.contract_id == Contract.id)
-        .where(Contract.vendor_id == vendor.id)
-        .order_by(Contract.valid_to.desc(), Contract.reference)
-    ).all()
     terms, terms_error = read_terms(vendor.payment_terms)
     return VendorPage(
         vendor=vendor,
         terms=terms,
         terms_error=terms_error,
         categories=sorted(p.category for p in vendor.preferred_for),
-        contracts=[
-            ContractRow(c, rules.validity(c.valid_from, c.valid_to, on), n) for c, n in rows
-        ],
+        contracts=rows,
     )
 
 
@@ -175,19 +164,25 @@ def contract_page(contract_id: int, *, today: date | None = None) -> ContractPag
 
 def all_contracts(*, limit: int = LIST_LIMIT, today: date | None = None) -> list[ContractRow]:
     """Contracts with their vendors and price counts, latest ending first (bounded): one query."""
-    on = today or date.today()
+    return _contract_rows(
+        lambda stmt: stmt.options(joinedload(Contract.vendor)).limit(limit),
+        today or date.today(),
+    )
+
+
+def _contract_rows(narrow, on: date) -> list[ContractRow]:
+    """Contracts with their price counts (one query), latest ending first; `narrow` filters."""
     counts = (
         select(ContractPrice.contract_id, func.count().label("n"))
         .group_by(ContractPrice.contract_id)
         .subquery()
     )
-    rows = db.session.execute(
+    stmt = (
         select(Contract, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.contract_id == Contract.id)
-        .options(joinedload(Contract.vendor))
         .order_by(Contract.valid_to.desc(), Contract.reference)
-        .limit(limit)
-    ).all()
+    )
+    rows = db.session.execute(narrow(stmt)).all()
     return [ContractRow(c, rules.validity(c.valid_from, c.valid_to, on), n) for c, n in rows]
 
 
@@ -246,6 +241,22 @@ def _vendor_values(draft: VendorDraft) -> dict:
     }
 
 
+def _dated(value):
+    """A change value the audit trail can store: dates as ISO text, the rest as they are."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _apply(row, values: dict) -> dict:
+    """Set the values that differ on `row`; {column: [before, after]} of those, for the audit."""
+    changes = {}
+    for key, after in values.items():
+        before = getattr(row, key)
+        if before != after:
+            changes[key] = [_dated(before), _dated(after)]
+            setattr(row, key, after)
+    return changes
+
+
 def _code_taken(session: Session, code: str, but_not: int | None = None) -> Vendor | None:
     """Another vendor already using `code`."""
     stmt = select(Vendor).where(Vendor.code == code)
@@ -295,12 +306,8 @@ def update_vendor(vendor_id: int, draft: VendorDraft, *, actor: User) -> Vendor:
             taken = _code_taken(session, values["code"], but_not=vendor.id)
             if taken is not None:
                 raise rules.BadVendor(f"Code {values['code']} is already used by {taken.name}.")
-            changes = {
-                k: [getattr(vendor, k), v] for k, v in values.items() if getattr(vendor, k) != v
-            }
+            changes = _apply(vendor, values)
             if changes:
-                for key, (_before, after) in changes.items():
-                    setattr(vendor, key, after)
                 audit.record(
                     session,
                     actor=actor,
@@ -432,11 +439,6 @@ def _contract_values(draft: ContractDraft) -> dict:
     }
 
 
-def _dated(value):
-    """A change value the audit trail can store: dates as ISO text, the rest as they are."""
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _reference_taken(session: Session, reference: str, but_not: int | None = None) -> bool:
     """Another contract already has this reference (references are unique, any case)."""
     stmt = select(Contract.id).where(func.lower(Contract.reference) == reference.lower())
@@ -490,12 +492,8 @@ def update_contract(contract_id: int, draft: ContractDraft, *, actor: User) -> C
             contract = _locked_contract(session, contract_id)
             if _reference_taken(session, values["reference"], but_not=contract.id):
                 raise taken
-            changes = {
-                k: [getattr(contract, k), v] for k, v in values.items() if getattr(contract, k) != v
-            }
+            changes = _apply(contract, values)
             if changes:
-                for key, (_before, after) in changes.items():
-                    setattr(contract, key, after)
                 audit.record(
                     session,
                     actor=actor,

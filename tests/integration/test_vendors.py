@@ -368,6 +368,17 @@ def test_a_contract_is_created_edited_and_priced_with_audit(database, login_as):
     )
     [updated] = events(database, "contract.updated")
     assert updated.changes == {"title": ["Belts and chains", "Belts, chains and pulleys"]}
+    longer = TODAY + timedelta(days=500)
+    client.post(
+        f"/vendors/contracts/{contract.id}/edit",
+        data=_contract_form(
+            title="Belts, chains and pulleys", ceiling_amount="25000", valid_to=longer.isoformat()
+        ),
+    )
+    extended = events(database, "contract.updated")[-1]
+    assert extended.changes == {
+        "valid_to": [(TODAY + timedelta(days=365)).isoformat(), longer.isoformat()]
+    }
 
     url = f"/vendors/contracts/{contract.id}/prices"
     assert (
