@@ -345,3 +345,44 @@ def make_approval_matrix(database) -> list[ApprovalRule]:
         make_approval_rule(database, min_amount="500.01", max_amount="5000.00", role="approver"),
         make_approval_rule(database, min_amount="5000.01", role="approver", approvals_needed=2),
     ]
+
+
+# ---- vendors ----------------------------------------------------------------------------------
+
+
+def make_contract(
+    database,
+    *,
+    vendor=None,
+    prices=(),
+    valid_from=None,
+    valid_to=None,
+    **overrides,
+):
+    """A contract; `prices` is [(Item or category name, uom, unit_price), ...]."""
+    from portal.models import Contract, ContractPrice
+
+    n = next(_seq)
+    vendor = vendor or make_vendor(database)
+    today = date.today()
+    contract = Contract(
+        vendor_id=vendor.id,
+        reference=overrides.pop("reference", f"C-{n}"),
+        title=overrides.pop("title", f"Price agreement {n}"),
+        valid_from=valid_from or today - timedelta(days=30),
+        valid_to=valid_to or today + timedelta(days=300),
+        **overrides,
+    )
+    for what, uom, price in prices:
+        is_item = isinstance(what, Item)
+        contract.prices.append(
+            ContractPrice(
+                item_id=what.id if is_item else None,
+                category=None if is_item else what,
+                uom=uom,
+                unit_price=Decimal(price),
+            )
+        )
+    database.session.add(contract)
+    database.session.commit()
+    return contract

@@ -27,6 +27,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("main.home", "Home", "home"),
     NavItem("work_orders.index", "Work", "wrench", prefix="/work-orders"),
     NavItem("assets.scan", "Scan", "scan", prefix="/scan"),
+    # One job's own desk first, so it is the fourth tab for that job.
+    NavItem("receiving.index", "Receive", "cart", roles=("storekeeper",), prefix="/receiving"),
+    NavItem("invoices.index", "Invoices", "cart", roles=("ap_clerk",), prefix="/invoices"),
+    NavItem("purchase_orders.index", "Orders", "cart", roles=("buyer",), prefix="/purchase-orders"),
     NavItem(
         "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
     ),
@@ -37,6 +41,46 @@ NAVIGATION: list[NavItem] = [
         roles=("supervisor", "approver"),
         prefix="/purchase-requests",
     ),
+    # Everything else a person may open; on a phone these usually sit under More. An endpoint
+    # already listed for one of the person's jobs is not listed twice.
+    NavItem("receiving.index", "Receive", "cart", roles=("buyer",), prefix="/receiving"),
+    NavItem(
+        "invoices.index",
+        "Invoices",
+        "cart",
+        roles=("approver",),
+        prefix="/invoices",
+    ),
+    NavItem(
+        "vendors.index",
+        "Vendors",
+        "cart",
+        roles=("buyer", "approver", "ap_clerk"),
+        prefix="/vendors",
+    ),
+    NavItem(
+        "budgets.index",
+        "Budgets",
+        "chart",
+        roles=("approver", "supervisor", "buyer", "auditor"),
+        prefix="/budgets",
+    ),
+    NavItem(
+        "reports.index",
+        "Reports",
+        "chart",
+        roles=("approver", "buyer", "supervisor", "auditor"),
+        prefix="/reports",
+    ),
+    NavItem(
+        "maverick.index",
+        "Maverick spend",
+        "chart",
+        roles=("buyer", "approver", "auditor"),
+        prefix="/maverick",
+    ),
+    NavItem("audit_trail.index", "Audit trail", "search", roles=("auditor",), prefix="/audit/"),
+    NavItem("policy.index", "Policy", "shield", roles=("admin",), prefix="/policy"),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
@@ -52,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.parts import bp as parts_bp
     from portal.blueprints.purchase_requests import bp as purchase_requests_bp
+    from portal.blueprints.vendors import bp as vendors_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
     from portal.blueprints.work_requests import bp as work_requests_bp
 
@@ -65,17 +110,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
     app.register_blueprint(audits_bp)
     app.register_blueprint(purchase_requests_bp, url_prefix="/purchase-requests")
+    app.register_blueprint(vendors_bp)  # /vendors/..., /work-orders/<id>/contractor
 
     @app.context_processor
     def navigation():
         if not current_user.is_authenticated:
             return {"nav_items": [], "menu_items": []}
         items = []
+        seen: set[str] = set()
         for item in NAVIGATION:
             if item.roles and not current_user.has_role(*item.roles):
                 continue
-            if item.endpoint not in app.view_functions:
+            if item.endpoint not in app.view_functions or item.endpoint in seen:
                 continue
+            seen.add(item.endpoint)
             if item.prefix:
                 active = request.path.startswith(item.prefix)
             else:

@@ -69,6 +69,8 @@ class PurchaseRequestLine(IdMixin, Base):
     suggested_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)
     contract_price_id: Mapped[int | None] = mapped_column(ForeignKey("contract_price.id"))
     policy_warnings: Mapped[list | None] = mapped_column(JSON)
+    # A service request raised from a work order page: a double tap or a retry gives one line.
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     purchase_request: Mapped[PurchaseRequest] = relationship(back_populates="lines")
     suggested_vendor: Mapped[Vendor | None] = relationship()

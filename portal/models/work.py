@@ -47,6 +47,7 @@ from portal.models.sites import Location, Site
 
 if TYPE_CHECKING:
     from portal.models.inventory import Item
+    from portal.models.vendors import Vendor
 
 
 class WorkRequest(IdMixin, Base):
@@ -142,6 +143,7 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     asset: Mapped[Asset | None] = relationship()
     assignee_user: Mapped[User | None] = relationship(foreign_keys=[assignee_user_id])
     assignee_team: Mapped[Team | None] = relationship()
+    assignee_vendor: Mapped[Vendor | None] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
     part_lines: Mapped[list[PartLine]] = relationship(
         back_populates="work_order", order_by="PartLine.id"
@@ -173,6 +175,8 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
             return self.assignee_user.full_name
         if self.assignee_team is not None:
             return self.assignee_team.name
+        if self.assignee_vendor is not None:
+            return f"{self.assignee_vendor.name} (contractor)"
         return "Unassigned"
 
 

@@ -51,6 +51,7 @@ from portal.services.demo_data import (
 )
 from portal.services.demo_parts import load_demo_parts
 from portal.services.demo_requests import load_demo_requests
+from portal.services.demo_vendors import load_demo_vendors
 from portal.services.numbering import next_number
 
 DEMO_PASSWORD = "demo"
@@ -479,6 +480,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         progress("parts on work orders")
         load_demo_parts(session)
         load_demo_approvals(session)
+        load_demo_vendors(session)
         audit.record(
             session,
             actor=None,

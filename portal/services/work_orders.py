@@ -107,6 +107,7 @@ def get_for_page(wo_id: int) -> WorkOrder | None:
             joinedload(WorkOrder.site),
             joinedload(WorkOrder.assignee_user),
             joinedload(WorkOrder.assignee_team),
+            joinedload(WorkOrder.assignee_vendor),
             joinedload(WorkOrder.requester),
             selectinload(WorkOrder.part_lines).joinedload(PartLine.item),
             selectinload(WorkOrder.checklist),
@@ -260,6 +261,11 @@ def move_work_order(
     if before == target:
         return
     check_move(before, target)
+    if target is WorkOrderStatus.in_progress and wo.assignee_vendor_id is not None:
+        # A contractor's work starts only at an agreed price (contract or service PO).
+        from portal.services.contractors import check_may_start
+
+        check_may_start(session, wo)
     if target is WorkOrderStatus.cancelled and not (reason or "").strip():
         raise DomainError("Say why the work order is cancelled.")
     now = utcnow()
