@@ -13,6 +13,7 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.services.purchase_orders import buyer_counts
 
 QUEUE_SIZE = 8
 
@@ -37,6 +38,7 @@ class HomeBoard:
     tiles: list[Tile] = field(default_factory=list)
     show: str = "all"
     team: list[TeamRow] = field(default_factory=list)
+    buying: object | None = None  # services.purchase_orders.BuyerCounts, for buyers
 
 
 def open_work_query(assignee: User | None = None):
@@ -121,6 +123,8 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
+    if user.has_role(Role.buyer):
+        board.buying = buyer_counts()
     return board
 
 

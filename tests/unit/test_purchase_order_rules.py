@@ -194,9 +194,15 @@ def test_a_draft_is_edited_not_revised_and_an_empty_revision_is_refused():
 
 def test_adding_a_line_is_a_revision():
     new = NewLine(description="Gasket", qty=D("2"), uom="EA", unit_price=D("3.00"))
-    assert check_revision(
-        S.issued, {1: _state()}, RevisionChanges(lines={}, new_lines=(new,)), current_vendor_id=7
-    ) == {}
+    assert (
+        check_revision(
+            S.issued,
+            {1: _state()},
+            RevisionChanges(lines={}, new_lines=(new,)),
+            current_vendor_id=7,
+        )
+        == {}
+    )
 
 
 def test_snapshot_keeps_the_lines_as_json_ready_text():
