@@ -444,36 +444,51 @@ def create_purchase_orders(
         earlier = _earlier_pos(session, submission_id)
         if earlier:  # a double tap that waited for the first post's lock
             return earlier
-        lines = list(
-            session.scalars(
-                select(PurchaseRequestLine)
-                .where(PurchaseRequestLine.id.in_(ids))
-                .options(joinedload(PurchaseRequestLine.purchase_request))
-                .order_by(PurchaseRequestLine.id)
-                .execution_options(populate_existing=True)
-            ).unique()
+        result = order_lines(
+            session, ids, buyer=buyer, submission_id=submission_id, vendor_overrides=overrides
         )
-        if len(lines) != len(ids):
-            raise NotFound("Some of those request lines no longer exist: reload the list.")
-        _check_orderable(session, lines)
-        by_vendor = _group_by_vendor(lines, overrides)
-        vendors = {vid: check_vendor_usable(session, vid) for vid in by_vendor}
-        context = _line_context(session, lines)
-        pos = []
-        for vendor_id in sorted(by_vendor, key=lambda v: vendors[v].name.lower()):
-            pos.append(
-                _new_po(
-                    session,
-                    vendors[vendor_id],
-                    by_vendor[vendor_id],
-                    context,
-                    buyer=buyer,
-                    submission_id=submission_id,
-                )
-            )
-        _mark_requests_ordered(session, pr_ids, actor=buyer, pos=pos)
-        result = pos
     return result
+
+
+def order_lines(
+    session: Session,
+    ids: list[int],
+    *,
+    buyer: User,
+    submission_id: str | None,
+    vendor_overrides: dict[int, int],
+) -> list[PurchaseOrder]:
+    """Draft POs for these PR lines inside the caller's transaction (requests already locked)."""
+    lines = list(
+        session.scalars(
+            select(PurchaseRequestLine)
+            .where(PurchaseRequestLine.id.in_(ids))
+            .options(joinedload(PurchaseRequestLine.purchase_request))
+            .order_by(PurchaseRequestLine.id)
+            .execution_options(populate_existing=True)
+        ).unique()
+    )
+    if len(lines) != len(ids):
+        raise NotFound("Some of those request lines no longer exist: reload the list.")
+    _check_orderable(session, lines)
+    by_vendor = _group_by_vendor(lines, vendor_overrides)
+    vendors = {vid: check_vendor_usable(session, vid) for vid in by_vendor}
+    context = _line_context(session, lines)
+    pos = []
+    for vendor_id in sorted(by_vendor, key=lambda v: vendors[v].name.lower()):
+        pos.append(
+            _new_po(
+                session,
+                vendors[vendor_id],
+                by_vendor[vendor_id],
+                context,
+                buyer=buyer,
+                submission_id=submission_id,
+            )
+        )
+    pr_ids = sorted({ln.purchase_request_id for ln in lines})
+    _mark_requests_ordered(session, pr_ids, actor=buyer, pos=pos)
+    return pos
 
 
 def _earlier_pos(session: Session, submission_id: str | None) -> list[PurchaseOrder]:
@@ -857,51 +872,61 @@ def _refresh_warnings(session: Session, po: PurchaseOrder) -> list[str]:
 def approve_purchase_order(po_id: int, *, actor: User) -> PurchaseOrder:
     """Draft to approved: sourcing re-checked and stored per line, approved_at set, audited."""
     with unit_of_work() as session:
-        po = _locked_po(session, po_id)
-        rules.check_move(po.status, S.approved)
-        warnings = _refresh_warnings(session, po)
-        before = po.status
-        po.status = S.approved
-        po.approved_at = utcnow()
-        audit.record(
-            session,
-            actor=actor,
-            action="purchase_order.approved",
-            subject=po,
-            changes={
-                "status": [before, po.status],
-                "approved_at": [None, po.approved_at],
-                "total": rules.po_total(po.lines),
-                "warnings": warnings,
-            },
-            why="Approved by the buyer" + (" despite sourcing warnings" if warnings else ""),
-        )
+        po = approve_in(session, _locked_po(session, po_id), actor=actor)
+    return po
+
+
+def approve_in(session: Session, po: PurchaseOrder, *, actor: User) -> PurchaseOrder:
+    """Approve inside the caller's transaction."""
+    rules.check_move(po.status, S.approved)
+    warnings = _refresh_warnings(session, po)
+    before = po.status
+    po.status = S.approved
+    po.approved_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="purchase_order.approved",
+        subject=po,
+        changes={
+            "status": [before, po.status],
+            "approved_at": [None, po.approved_at],
+            "total": rules.po_total(po.lines),
+            "warnings": warnings,
+        },
+        why="Approved by the buyer" + (" despite sourcing warnings" if warnings else ""),
+    )
     return po
 
 
 def issue_purchase_order(po_id: int, *, actor: User) -> PurchaseOrder:
     """Approved to issued (sent to the vendor): warnings stored again, issued_at set, audited."""
     with unit_of_work() as session:
-        po = _locked_po(session, po_id)
-        rules.check_move(po.status, S.issued)
-        warnings = _refresh_warnings(session, po)
-        before = po.status
-        po.status = S.issued
-        po.issued_at = utcnow()
-        for ln in po.lines:
-            ln.backorder_qty = rules.backorder(ln.qty, ln.received_qty)
-        audit.record(
-            session,
-            actor=actor,
-            action="purchase_order.issued",
-            subject=po,
-            changes={
-                "status": [before, po.status],
-                "issued_at": [None, po.issued_at],
-                "warnings": warnings,
-            },
-            why="Issued to the vendor",
-        )
+        po = issue_in(session, _locked_po(session, po_id), actor=actor)
+    return po
+
+
+def issue_in(session: Session, po: PurchaseOrder, *, actor: User) -> PurchaseOrder:
+    """Issue inside the caller's transaction."""
+    rules.check_move(po.status, S.issued)
+    warnings = _refresh_warnings(session, po)
+    before = po.status
+    po.status = S.issued
+    po.issued_at = utcnow()
+    for ln in po.lines:
+        ln.backorder_qty = rules.backorder(ln.qty, ln.received_qty)
+    audit.record(
+        session,
+        actor=actor,
+        action="purchase_order.issued",
+        subject=po,
+        changes={
+            "status": [before, po.status],
+            "issued_at": [None, po.issued_at],
+            "warnings": warnings,
+        },
+        why="Issued to the vendor",
+    )
     return po
 
 
@@ -1057,23 +1082,30 @@ def cancel_purchase_order(po_id: int, *, reason: str, actor: User) -> PurchaseOr
 def close_purchase_order(po_id: int, *, reason: str | None, actor: User) -> PurchaseOrder:
     """Close a received PO, or one partly received when the rest will not come (say why)."""
     with unit_of_work() as session:
-        po = _locked_po(session, po_id)
-        rules.check_move(po.status, S.closed)
-        owed = sum((rules.backorder(ln.qty, ln.received_qty) for ln in po.lines), ZERO)
-        if owed > 0:
-            why = rules.require_reason(
-                reason, "Some goods are still on backorder: say why the rest will not come."
-            )
-        else:
-            why = (reason or "").strip()[:1000] or "Everything received"
-        before = po.status
-        po.status = S.closed
-        audit.record(
-            session,
-            actor=actor,
-            action="purchase_order.closed",
-            subject=po,
-            changes={"status": [before, po.status], "backorder_qty": owed},
-            why=why,
+        po = close_in(session, _locked_po(session, po_id), reason=reason, actor=actor)
+    return po
+
+
+def close_in(
+    session: Session, po: PurchaseOrder, *, reason: str | None, actor: User
+) -> PurchaseOrder:
+    """Close inside the caller's transaction."""
+    rules.check_move(po.status, S.closed)
+    owed = sum((rules.backorder(ln.qty, ln.received_qty) for ln in po.lines), ZERO)
+    if owed > 0:
+        why = rules.require_reason(
+            reason, "Some goods are still on backorder: say why the rest will not come."
         )
+    else:
+        why = (reason or "").strip()[:1000] or "Everything received"
+    before = po.status
+    po.status = S.closed
+    audit.record(
+        session,
+        actor=actor,
+        action="purchase_order.closed",
+        subject=po,
+        changes={"status": [before, po.status], "backorder_qty": owed},
+        why=why,
+    )
     return po
