@@ -115,6 +115,9 @@ class PurchaseOrder(IdMixin, TimestampMixin, Base):
     # Recurring services: how often the work happens and how it is billed.
     service_frequency: Mapped[str | None] = mapped_column(String(40))
     billing_schedule: Mapped[str | None] = mapped_column(String(40))
+    # The "Create POs" post that made this PO: one post may make several POs (one per vendor),
+    # and the same post again (a double tap, a retry) finds them instead of ordering twice.
+    submission_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     vendor: Mapped[Vendor] = relationship()
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
@@ -147,6 +150,8 @@ class PurchaseOrderLine(IdMixin, Base):
     received_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
     rejected_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
     backorder_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
+    # Sourcing warnings in words as they stood at approval / issue: [{"code": ..., "text": ...}].
+    warnings: Mapped[list | None] = mapped_column(JSON)
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
 

@@ -13,6 +13,7 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.services.purchase_orders import buyer_counts
 
 QUEUE_SIZE = 8
 
@@ -38,6 +39,7 @@ class HomeBoard:
     show: str = "all"
     team: list[TeamRow] = field(default_factory=list)
     approvals: object | None = None  # services.approvals.WaitingCard: PRs waiting for this person
+    buying: object | None = None  # services.purchase_orders.BuyerCounts, for buyers
 
 
 def open_work_query(assignee: User | None = None):
@@ -126,6 +128,8 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     from portal.services.approvals import waiting_card
 
     board.approvals = waiting_card(user)
+    if user.has_role(Role.buyer):
+        board.buying = buyer_counts()
     return board
 
 

@@ -49,6 +49,7 @@ from portal.services.demo_data import (
     USERS,
     VENDORS,
 )
+from portal.services.demo_orders import load_demo_orders
 from portal.services.demo_parts import load_demo_parts
 from portal.services.demo_requests import load_demo_requests
 from portal.services.demo_vendors import load_demo_vendors
@@ -481,6 +482,8 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         load_demo_parts(session)
         load_demo_approvals(session)
         load_demo_vendors(session)
+        progress("purchase orders")
+        load_demo_orders(session)
         audit.record(
             session,
             actor=None,

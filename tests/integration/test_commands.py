@@ -68,7 +68,8 @@ def test_demo_loads_a_believable_world_once(app, database):
     first = runner.invoke(args=["portal", "demo"])
     assert first.exit_code == 0, first.output
     counts = _counts(database.session)
-    assert counts["Asset"] == 50 and counts["Item"] >= 30 and counts["Vendor"] == 7
+    # 6 vendors from the demo data, plus any a feature demo adds (orders: a cleaning contractor)
+    assert counts["Asset"] == 50 and counts["Item"] >= 30 and counts["Vendor"] >= 6
     assert counts["Storeroom"] == 2
     for role in (
         "technician",

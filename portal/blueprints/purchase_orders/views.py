@@ -1,0 +1,355 @@
+"""Purchase orders: list, To order, the PO page, edit a draft, move, revise, the PO document.
+
+Thin views: forms check shape, services decide and write, domain errors come back in words on
+the same page (422). Every action is a plain form post answering 303 (PRG); the list's filters
+and search refresh only the rows under htmx.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.blueprints.purchase_orders import bp
+from portal.blueprints.purchase_orders.forms import (
+    CreateOrdersForm,
+    EditDraftForm,
+    PurchaseOrderSearchForm,
+    ReasonForm,
+    ReviseForm,
+)
+from portal.domain.errors import DomainError, NotFound
+from portal.domain.purchase_orders import (
+    ACTION_LABELS,
+    STATUS_LABELS,
+    LineChange,
+    NewLine,
+    RevisionChanges,
+)
+from portal.domain.statuses import PurchaseOrderStatus
+from portal.htmx import page_or_block
+from portal.security import roles_required
+from portal.services import po_document
+from portal.services import purchase_orders as orders
+
+BUYERS = ("buyer",)
+# Who may read POs: buyers, approvers (budgets), the dock, accounts payable, supervisors.
+READERS = ("buyer", "approver", "storekeeper", "ap_clerk", "supervisor")
+
+
+@bp.app_template_filter("po_status")
+def po_status(value) -> str:
+    """A PO status in words."""
+    try:
+        return STATUS_LABELS[PurchaseOrderStatus(value)]
+    except ValueError:
+        return str(value)
+
+
+@bp.app_template_global()
+def purchases_for_work_order(wo_id: int):
+    """PO lines bought for a work order (the work order page lists them): one query."""
+    return orders.purchases_for_work_order(wo_id)
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    """POs newest first; status, vendor and number filters refresh only the rows."""
+    search = PurchaseOrderSearchForm(request.args, meta={"csrf": False})
+    search.vendor.choices = [(0, "Any vendor")] + orders.vendor_choices()
+    valid = search.validate()
+    page = orders.search(
+        status=search.status.data if valid else None,
+        vendor_id=search.vendor.data if valid else None,
+        q=search.q.data if valid else None,
+        page=(search.page.data or 1) if valid else 1,
+    )
+    return page_or_block("purchase_orders/index.html", "po_rows", page=page, search=search)
+
+
+@bp.get("/to-order")
+@roles_required(*BUYERS)
+def to_order():
+    """Approved request lines waiting for a PO, grouped by suggested vendor."""
+    return _to_order_page(CreateOrdersForm(formdata=None))
+
+
+def _to_order_page(form: CreateOrdersForm, *, status: int = 200, chosen=None, picked=None):
+    """The To order page with the buyer's ticks and vendor choices kept after an error."""
+    return (
+        render_template(
+            "purchase_orders/to_order.html",
+            board=orders.to_order(),
+            form=form,
+            chosen=chosen,
+            picked=picked or {},
+        ),
+        status,
+    )
+
+
+@bp.post("/to-order")
+@roles_required(*BUYERS)
+def create():
+    """Create one draft PO per vendor from the ticked lines; a double tap creates them once."""
+    form = CreateOrdersForm()
+    chosen = [int(v) for v in request.form.getlist("line") if v.isdigit()]
+    # One vendor choice per group: vendor-<group key> = vendor id (empty: keep the suggestion).
+    picked = {
+        int(k.removeprefix("vendor-")): int(v)
+        for k, v in request.form.items()
+        if k.startswith("vendor-") and k.removeprefix("vendor-").isdigit() and v.isdigit()
+    }
+    # Each line says which group it is shown in: group = "<line id>:<group key>".
+    groups = {}
+    for value in request.form.getlist("group"):
+        line_id, _, key = value.partition(":")
+        if line_id.isdigit() and key.isdigit():
+            groups[int(line_id)] = int(key)
+    if form.validate_on_submit():
+        overrides = {
+            line_id: picked[groups[line_id]]
+            for line_id in chosen
+            if groups.get(line_id) in picked and picked[groups[line_id]]
+        }
+        try:
+            pos = orders.create_purchase_orders(
+                chosen,
+                buyer=current_user,
+                submission_id=form.submission_id.data,
+                vendor_overrides=overrides,
+            )
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            numbers = ", ".join(po.number for po in pos)
+            flash(f"Created {numbers} as draft{'s' if len(pos) > 1 else ''}.", "success")
+            if len(pos) == 1:
+                return redirect(url_for("purchase_orders.detail", po_id=pos[0].id), code=303)
+            return redirect(url_for("purchase_orders.index", status="draft"), code=303)
+    else:
+        form.form_errors.append("The form expired: try again.")
+    return _to_order_page(form, status=422, chosen=set(chosen), picked=picked)
+
+
+def _po_or_404(po_id: int) -> orders.PoPage:
+    """The PO page's data, or 404."""
+    view = orders.get_for_page(po_id)
+    if view is None:
+        abort(404)
+    return view
+
+
+@bp.get("/<int:po_id>")
+@roles_required(*READERS)
+def detail(po_id: int):
+    """One PO: header, lines with WO links and backorders, warnings, revisions, allowed moves."""
+    return _detail_page(po_id)
+
+
+def _detail_page(po_id: int, *, status: int = 200, reason_form=None, error=None):
+    """The PO page, with a refused move's words beside the buttons."""
+    view = _po_or_404(po_id)
+    return (
+        render_template(
+            "purchase_orders/detail.html",
+            view=view,
+            po=view.po,
+            action_labels=ACTION_LABELS,
+            reason_form=reason_form or ReasonForm(formdata=None),
+            move_error=error,
+        ),
+        status,
+    )
+
+
+MOVES = {
+    "approve": orders.approve_purchase_order,
+    "issue": orders.issue_purchase_order,
+}
+
+
+@bp.post("/<int:po_id>/<any(approve, issue, cancel, close):action>")
+@roles_required(*BUYERS)
+def move(po_id: int, action: str):
+    """Approve, issue, cancel or close; a refusal is told on the PO page."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _detail_page(po_id, status=422, reason_form=form, error="Check the reason.")
+    try:
+        if action in MOVES:
+            po = MOVES[action](po_id, actor=current_user)
+        elif action == "cancel":
+            po = orders.cancel_purchase_order(po_id, reason=form.reason.data, actor=current_user)
+        else:
+            po = orders.close_purchase_order(po_id, reason=form.reason.data, actor=current_user)
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        return _detail_page(po_id, status=422, reason_form=form, error=str(err))
+    flash(f"{po.number} is now {po_status(po.status).lower()}.", "success")
+    return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
+
+
+def _line_data(view: orders.PoPage) -> list[dict]:
+    """The lines as the line forms start."""
+    return [
+        {
+            "line_id": str(row.line.id),
+            "qty": row.line.qty,
+            "unit_price": row.line.unit_price,
+            "discount_percent": row.line.discount_percent,
+            "expected_on": row.line.expected_on,
+        }
+        for row in view.lines
+    ]
+
+
+def _line_changes(form) -> dict[int, LineChange]:
+    """What the line forms say, per line id."""
+    changes = {}
+    for entry in form.lines:
+        sub = entry.form
+        if not str(sub.line_id.data or "").isdigit():
+            continue
+        changes[int(sub.line_id.data)] = LineChange(
+            qty=sub.qty.data,
+            unit_price=sub.unit_price.data,
+            discount_percent=sub.discount_percent.data,
+            expected_on=sub.expected_on.data,
+            clear_expected_on=sub.expected_on.data is None,
+        )
+    return changes
+
+
+def _rows_by_id(view: orders.PoPage) -> dict[str, orders.LineView]:
+    """Line views keyed by the id text the forms carry."""
+    return {str(row.line.id): row for row in view.lines}
+
+
+@bp.route("/<int:po_id>/edit", methods=["GET", "POST"])
+@roles_required(*BUYERS)
+def edit(po_id: int):
+    """Edit a draft: payment terms, ship-to, notes, service schedule; line prices and dates."""
+    view = _po_or_404(po_id)
+    if not view.editable:
+        flash("Only a draft is edited; after issue, revise it with a reason.", "error")
+        return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
+    po = view.po
+    if request.method == "GET":
+        form = EditDraftForm(
+            formdata=None,
+            data={
+                "payment_terms": po.payment_terms,
+                "ship_to": po.ship_to,
+                "notes": po.notes,
+                "service_frequency": po.service_frequency,
+                "billing_schedule": po.billing_schedule,
+                "lines": _line_data(view),
+            },
+        )
+    else:
+        form = EditDraftForm()
+        if form.validate():
+            header = orders.DraftHeader(
+                payment_terms=form.payment_terms.data,
+                ship_to=form.ship_to.data,
+                notes=form.notes.data,
+                service_frequency=form.service_frequency.data,
+                billing_schedule=form.billing_schedule.data,
+            )
+            try:
+                orders.update_draft(
+                    po_id, header=header, lines=_line_changes(form), actor=current_user
+                )
+            except DomainError as err:
+                form.form_errors.append(str(err))
+            else:
+                flash(f"{po.number} saved.", "success")
+                return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "purchase_orders/edit.html", view=view, po=po, form=form, rows=_rows_by_id(view)
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:po_id>/revise", methods=["GET", "POST"])
+@roles_required(*BUYERS)
+def revise(po_id: int):
+    """Revise an issued PO: quantities, prices, discounts, dates, an added line, and why."""
+    view = _po_or_404(po_id)
+    if not view.revisable:
+        flash("Only an issued purchase order is revised.", "error")
+        return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
+    if request.method == "GET":
+        form = ReviseForm(formdata=None, data={"lines": _line_data(view)})
+    else:
+        form = ReviseForm()
+        if form.validate():
+            new_lines = ()
+            if (form.new_description.data or "").strip():
+                new_lines = (
+                    NewLine(
+                        description=form.new_description.data,
+                        qty=form.new_qty.data,
+                        uom=form.new_uom.data or "EA",
+                        unit_price=form.new_unit_price.data,
+                    ),
+                )
+            try:
+                revision = orders.revise_purchase_order(
+                    po_id,
+                    changes=RevisionChanges(lines=_line_changes(form), new_lines=new_lines),
+                    reason=form.reason.data,
+                    actor=current_user,
+                )
+            except NotFound:
+                abort(404)
+            except DomainError as err:
+                form.form_errors.append(str(err))
+            else:
+                flash(f"{view.po.number} revision {revision.revision} saved.", "success")
+                return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "purchase_orders/revise.html",
+            view=view,
+            po=view.po,
+            form=form,
+            rows=_rows_by_id(view),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:po_id>/document")
+@roles_required(*READERS)
+def document(po_id: int):
+    """The PO as a print-ready page (A4 or Letter) with the dock's QR code."""
+    view = _po_or_404(po_id)
+    paper = "letter" if request.args.get("paper") == "letter" else "a4"
+    return render_template(
+        "purchase_orders/document.html",
+        view=view,
+        po=view.po,
+        paper=paper,
+        qr=po_document.qr_svg(view.po.number),
+    )
+
+
+@bp.get("/<int:po_id>.pdf")
+@roles_required(*READERS)
+def pdf(po_id: int):
+    """The PO as a PDF file (fpdf2) with the PO number's QR code for the receiving dock."""
+    view = _po_or_404(po_id)
+    paper = "letter" if request.args.get("paper") == "letter" else "a4"
+    response = make_response(po_document.render_pdf(view, paper=paper))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{view.po.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
