@@ -82,6 +82,8 @@ def open_qty(ordered: Decimal, received: Decimal) -> Decimal:
 def check_po_receivable(status: PurchaseOrderStatus, number: str) -> None:
     """Only an issued or partly received PO takes goods."""
     status = PurchaseOrderStatus(status)
+    if status is PurchaseOrderStatus.received:
+        raise ReceiptRefused(f"{number} is fully received: nothing more is expected on it.")
     if status not in RECEIVABLE:
         label = status.value.replace("_", " ")
         raise ReceiptRefused(f"{number} is {label}: only issued purchase orders can be received.")

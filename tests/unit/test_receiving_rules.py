@@ -99,7 +99,12 @@ def test_issued_and_partly_received_orders_take_goods(status):
     rules.check_po_receivable(status, "PO-2026-000001")
 
 
-@pytest.mark.parametrize("status", [PO.draft, PO.approved, PO.received, PO.closed, PO.cancelled])
+def test_a_fully_received_order_says_nothing_more_is_expected():
+    with pytest.raises(ReceiptRefused, match="fully received: nothing more is expected"):
+        rules.check_po_receivable(PO.received, "PO-2026-000001")
+
+
+@pytest.mark.parametrize("status", [PO.draft, PO.approved, PO.closed, PO.cancelled])
 def test_other_orders_do_not(status):
     with pytest.raises(ReceiptRefused, match="only issued purchase orders can be received"):
         rules.check_po_receivable(status, "PO-2026-000001")
