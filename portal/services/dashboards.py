@@ -37,6 +37,7 @@ class HomeBoard:
     tiles: list[Tile] = field(default_factory=list)
     show: str = "all"
     team: list[TeamRow] = field(default_factory=list)
+    parts_arrived: list = field(default_factory=list)  # receiving.ArrivedCard, newest first
 
 
 def open_work_query(assignee: User | None = None):
@@ -121,6 +122,10 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
+    # Imported here: receiving reaches work_orders, which imports this module.
+    from portal.services import receiving
+
+    board.parts_arrived = receiving.parts_arrived_for(user, now=now)
     return board
 
 

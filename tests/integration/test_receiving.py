@@ -368,3 +368,147 @@ def test_find_po_forgives_case_spaces_and_zeros(database):
     assert receiving.find_po(f" po {year} {int(serial)} ").id == dock.po.id
     assert receiving.find_po("PO-1999-000001") is None
     assert receiving.find_po("nonsense") is None
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def form_for(dock, **lines):
+    """A receipt form post: lines as accepted-<id>=..., plus a fresh submission id."""
+    data = {"submission_id": sid()}
+    data.update(lines)
+    return data
+
+
+def test_landing_page_lists_todays_deliveries_and_finds_a_typed_po(database, login_as):
+    from portal.models.base import utcnow
+
+    dock = make_dock(database)
+    dock.stock_line.expected_on = utcnow().date()
+    database.session.commit()
+    client = login_as(dock.keeper)
+    page = client.get("/receiving/")
+    assert page.status_code == 200
+    assert "Expected today" in page.text and dock.po.number in page.text
+    assert "Ball bearing 6204" in page.text and "10 EA" in page.text
+    found = client.get(f"/receiving/?q={dock.po.number.lower()}")
+    assert found.status_code == 303 and found.location.endswith(f"/receiving/po/{dock.po.id}")
+    missing = client.get("/receiving/?q=PO-1999-000001")
+    assert missing.status_code == 422 and "No purchase order has the number" in missing.text
+
+
+def test_people_who_do_not_receive_goods_are_kept_out(database, login_as):
+    dock = make_dock(database)
+    clerk = make_user(database, roles=["ap_clerk"])
+    assert login_as(clerk).get(f"/receiving/po/{dock.po.id}").status_code == 403
+
+
+def test_receipt_page_shows_one_card_per_open_line_with_phone_inputs(database, login_as):
+    dock = make_dock(database)
+    page = login_as(dock.keeper).get(f"/receiving/po/{dock.po.id}")
+    assert page.status_code == 200
+    assert f'name="accepted-{dock.stock_line.id}"' in page.text
+    assert page.text.count('inputmode="decimal"') == 4
+    assert 'capture="environment"' in page.text and "Confirm receipt" in page.text
+    assert 'hx-disabled-elt="find button[type=submit]"' in page.text
+
+
+def test_a_technician_sees_only_the_lines_for_their_work_orders(database, login_as):
+    dock = make_dock(database)
+    page = login_as(dock.tech).get(f"/receiving/po/{dock.po.id}")
+    assert f'name="accepted-{dock.wo_line.id}"' in page.text
+    assert f'name="accepted-{dock.stock_line.id}"' not in page.text
+    assert "your work orders only" in page.text
+
+
+def test_confirming_a_receipt_redirects_to_the_receipt_page(database, login_as):
+    dock = make_dock(database)
+    client = login_as(dock.keeper)
+    data = form_for(
+        dock,
+        **{
+            f"accepted-{dock.stock_line.id}": "4",
+            f"accepted-{dock.wo_line.id}": "3",
+            "packing_slip_ref": "PS-4471",
+        },
+    )
+    answer = client.post(f"/receiving/po/{dock.po.id}", data=data)
+    assert answer.status_code == 303
+    receipt = database.session.scalars(select(GoodsReceipt)).one()
+    assert answer.location.endswith(f"/receiving/receipts/{receipt.id}")
+    again = client.post(f"/receiving/po/{dock.po.id}", data=data)  # a double tap
+    assert again.status_code == 303 and again.location == answer.location
+    assert database.session.scalar(select(func.count(GoodsReceipt.id))) == 1
+    done = client.get(answer.location)
+    assert receipt.number in done.text and "4 EA accepted into Main storeroom" in done.text
+    assert f"3 EA issued to {dock.wo.number} (54.00)" in done.text
+    assert "All parts have arrived" in done.text and "PS-4471" in done.text
+
+
+def test_over_receipt_answers_422_with_the_message_on_the_line_and_writes_nothing(
+    database, login_as
+):
+    dock = make_dock(database)
+    data = form_for(
+        dock, **{f"accepted-{dock.stock_line.id}": "11", f"accepted-{dock.wo_line.id}": "1"}
+    )
+    answer = login_as(dock.keeper).post(f"/receiving/po/{dock.po.id}", data=data)
+    assert answer.status_code == 422
+    assert "Line 1 ordered 10, received 0: at most 10 more can be accepted." in answer.text
+    assert f'id="rcv-error-{dock.stock_line.id}"' in answer.text
+    assert 'value="11"' in answer.text  # what was typed is still there
+    assert database.session.scalar(select(func.count(GoodsReceipt.id))) == 0
+    assert database.session.scalar(select(func.count(AuditEvent.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ({"accepted": "abc"}, "Enter a number, like 2 or 1.5."),
+        ({"accepted": "-2"}, "Quantities cannot be negative."),
+        ({"rejected": "2"}, "Say why goods were rejected."),
+        ({}, "Enter what arrived on at least one line."),
+    ],
+)
+def test_bad_input_answers_422_in_words_and_writes_nothing(database, login_as, typed, message):
+    dock = make_dock(database)
+    data = form_for(dock, **{f"{k}-{dock.stock_line.id}": v for k, v in typed.items()})
+    answer = login_as(dock.keeper).post(f"/receiving/po/{dock.po.id}", data=data)
+    assert answer.status_code == 422 and message in answer.text
+    assert database.session.scalar(select(func.count(GoodsReceipt.id))) == 0
+
+
+def test_a_packing_slip_that_is_not_a_photo_is_refused_beside_the_field(database, login_as):
+    import io
+
+    dock = make_dock(database)
+    data = form_for(dock, **{f"accepted-{dock.stock_line.id}": "1"})
+    data["packing_slip"] = (io.BytesIO(b"%PDF-1.4 not a photo"), "slip.pdf")
+    answer = login_as(dock.keeper).post(
+        f"/receiving/po/{dock.po.id}", data=data, content_type="multipart/form-data"
+    )
+    assert answer.status_code == 422 and "slip.pdf is not a photo" in answer.text
+    assert database.session.scalar(select(func.count(GoodsReceipt.id))) == 0
+
+
+def test_the_technician_sees_the_parts_arrived_card_on_the_home_page(database, login_as):
+    dock = make_dock(database)
+    receive(dock, (dock.wo_line.id, "3", "0", None))
+    home = login_as(dock.tech).get("/")
+    assert f"Parts arrived for {dock.wo.number}" in home.text
+    wo_page = login_as(dock.tech).get(f"/work-orders/{dock.wo.id}")
+    assert "Parts arrived on GR-" in wo_page.text
+
+
+def test_the_receipt_page_reads_in_a_fixed_number_of_queries(database, login_as, count_statements):
+    dock = make_dock(database)
+    small = receive(dock, (dock.stock_line.id, "1", "0", None))
+    big = receive(dock, (dock.stock_line.id, "2", "0", None), (dock.wo_line.id, "3", "0", None))
+    client = login_as(dock.keeper)
+
+    def page(receipt_id):
+        database.session.expunge_all()  # as a new request finds it: nothing loaded yet
+        return client.get(f"/receiving/receipts/{receipt_id}")
+
+    small_id, big_id = small.id, big.id
+    assert count_statements(lambda: page(small_id)) == count_statements(lambda: page(big_id))
