@@ -32,6 +32,7 @@ from portal.domain.statuses import (
     LineKind,
     MovementKind,
     PartLineStatus,
+    PurchaseOrderStatus,
 )
 from portal.domain.uploads import check_photo
 from portal.domain.work_orders import STATUS_LABELS, WorkOrderStatus
@@ -459,6 +460,53 @@ def parts_arrived_for(user: User, *, now=None) -> list[ArrivedCard]:
         .limit(ARRIVED_LIMIT)
     ).all()
     return [ArrivedCard(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+@dataclass
+class OnOrder:
+    """A PO line bought for a work order, as its page shows it."""
+
+    po_id: int
+    po_number: str
+    vendor: str
+    line_no: int
+    description: str
+    ordered: Decimal
+    received: Decimal
+    uom: str
+    receivable: bool
+
+    @property
+    def open_qty(self) -> Decimal:
+        """Still to come."""
+        return rules.open_qty(self.ordered, self.received)
+
+
+def on_order_for(wo_id: int, *, limit: int = 20) -> list[OnOrder]:
+    """PO lines bought for a work order (issued or later), for its page: one bounded query."""
+    shown = [s.value for s in (*rules.RECEIVABLE, PurchaseOrderStatus.received)]
+    rows = db.session.execute(
+        select(PurchaseOrderLine, PurchaseOrder.number, PurchaseOrder.status, Vendor.name)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+        .where(PurchaseOrderLine.work_order_id == wo_id, PurchaseOrder.status.in_(shown))
+        .order_by(PurchaseOrder.number, PurchaseOrderLine.line_no)
+        .limit(limit)
+    ).all()
+    return [
+        OnOrder(
+            po_id=line.purchase_order_id,
+            po_number=number,
+            vendor=vendor,
+            line_no=line.line_no,
+            description=line.description,
+            ordered=line.qty,
+            received=line.received_qty,
+            uom=line.uom,
+            receivable=status in rules.RECEIVABLE,
+        )
+        for line, number, status, vendor in rows
+    ]
 
 
 # ---------------------------------------------------------------- the receipt

@@ -512,3 +512,15 @@ def test_the_receipt_page_reads_in_a_fixed_number_of_queries(database, login_as,
 
     small_id, big_id = small.id, big.id
     assert count_statements(lambda: page(small_id)) == count_statements(lambda: page(big_id))
+
+
+def test_the_work_order_page_shows_what_is_on_order_and_where_to_receive_it(database, login_as):
+    dock = make_dock(database)
+    receive(dock, (dock.wo_line.id, "1", "0", None))
+    page = login_as(dock.tech).get(f"/work-orders/{dock.wo.id}")
+    assert 'id="wo-deliveries"' in page.text
+    assert "1 of 3 EA" in page.text and dock.po.number in page.text
+    assert f'href="/receiving/po/{dock.po.id}"' in page.text and "Receive 2 EA" in page.text
+    receive(dock, (dock.wo_line.id, "2", "0", None))
+    page = login_as(dock.tech).get(f"/work-orders/{dock.wo.id}")
+    assert "3 of 3 EA" in page.text and "Receive " not in page.text

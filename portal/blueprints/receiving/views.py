@@ -22,6 +22,12 @@ from portal.services import receiving
 RECEIVERS = ("storekeeper", "buyer", "technician")  # admin too; technicians: their WOs' parts
 
 
+@bp.app_template_global()
+def wo_deliveries(wo):
+    """What is on order for a work order, for its page (one query)."""
+    return receiving.on_order_for(wo.id)
+
+
 @bp.get("/receiving/")
 @roles_required(*RECEIVERS)
 def index():
