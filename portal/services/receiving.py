@@ -11,7 +11,7 @@ stock in that order too), so receipts and parts actions never wait on each other
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, has_app_context
@@ -91,11 +91,6 @@ def receives_everything(user: User) -> bool:
     return user.has_role(*RECEIVERS)
 
 
-def may_receive(user: User) -> bool:
-    """Anyone who may open the receiving pages at all (technicians see their WOs' parts)."""
-    return user.has_role(*RECEIVERS, Role.technician)
-
-
 def _visible_lines(lines: list[PurchaseOrderLine], user: User, assignees: dict[int, int | None]):
     """The PO lines this user may receive: all of them, or those of the technician's own WOs."""
     if receives_everything(user):
@@ -141,11 +136,6 @@ class VendorDeliveries:
 
     vendor: str
     lines: list[ExpectedLine] = field(default_factory=list)
-
-    @property
-    def po_count(self) -> int:
-        """How many purchase orders the vendor's lines belong to."""
-        return len({line.po_id for line in self.lines})
 
 
 @dataclass
@@ -438,10 +428,10 @@ class ArrivedCard:
     wo_id: int
     number: str
     title: str
-    arrived_at: object
+    arrived_at: datetime
 
 
-def parts_arrived_for(user: User, *, now=None) -> list[ArrivedCard]:
+def parts_arrived_for(user: User, *, now: datetime | None = None) -> list[ArrivedCard]:
     """The user's open work orders whose parts all arrived in the last days: one query."""
     since = (now or utcnow()) - timedelta(days=ARRIVED_DAYS)
     rows = db.session.execute(
@@ -549,7 +539,7 @@ def _clean_lines(lines) -> list[LineReceipt]:
 def record_receipt(
     po_id: int,
     *,
-    lines,
+    lines: list[LineReceipt] | list[tuple],
     receiver: User,
     submission_id: str,
     packing_slip_ref: str | None = None,
