@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 HTMX_VERSION = "2.0.11"
@@ -67,6 +68,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
         # Links in mails sent outside a web request (CLI, jobs), e.g. https://portal.example.org
         "MAIL_BASE_URL": os.environ.get("MAIL_BASE_URL") or None,
+        # How far past the ordered quantity a PO line may be received, in percent (0: not at all).
+        "RECEIPT_OVER_TOLERANCE_PERCENT": Decimal(
+            os.environ.get("RECEIPT_OVER_TOLERANCE_PERCENT") or "0"
+        ),
     }
 
 
@@ -93,4 +98,5 @@ DEFAULTS = {
     "MAIL_SENDER": "Field Portal <no-reply@field-portal.invalid>",
     "MAIL_TIMEOUT": 10.0,
     "MAIL_BASE_URL": None,
+    "RECEIPT_OVER_TOLERANCE_PERCENT": Decimal("0"),
 }

@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.parts import bp as parts_bp
     from portal.blueprints.purchase_orders import bp as purchase_orders_bp
     from portal.blueprints.purchase_requests import bp as purchase_requests_bp
+    from portal.blueprints.receiving import bp as receiving_bp
     from portal.blueprints.vendors import bp as vendors_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
     from portal.blueprints.work_requests import bp as work_requests_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(purchase_requests_bp, url_prefix="/purchase-requests")
     app.register_blueprint(vendors_bp)  # /vendors/..., /work-orders/<id>/contractor
     app.register_blueprint(purchase_orders_bp, url_prefix="/purchase-orders")
+    app.register_blueprint(receiving_bp)  # /receiving/...
 
     @app.context_processor
     def navigation():

@@ -69,10 +69,15 @@ TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     S.approved: frozenset({S.assigned, S.waiting_parts, S.cancelled}),
     S.assigned: frozenset({S.in_progress, S.approved, S.waiting_parts, S.cancelled}),
     S.in_progress: frozenset({S.waiting_parts, S.completed, S.cancelled}),
-    S.waiting_parts: frozenset({S.in_progress, S.cancelled}),
+    # Parts arrived: back to work if it had started, else back in the queue it came from.
+    S.waiting_parts: frozenset({S.in_progress, S.assigned, S.approved, S.cancelled}),
     S.completed: frozenset({S.closed, S.in_progress}),
     S.closed: frozenset(),
     S.cancelled: frozenset(),
+}
+# Moves only the system makes (goods receipt, when every part has arrived); no button offers them.
+AUTOMATIC_MOVES: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
+    S.waiting_parts: frozenset({S.assigned, S.approved}),
 }
 
 STATUS_LABELS: dict[WorkOrderStatus, str] = {
@@ -166,5 +171,5 @@ def moves_for(current: WorkOrderStatus, roles: set[str]) -> list[WorkOrderStatus
     """The moves a person holding `roles` may make from `current`, in a stable order."""
     from portal.domain.roles import allows
 
-    allowed = allowed_moves(current)
+    allowed = allowed_moves(current) - AUTOMATIC_MOVES.get(WorkOrderStatus(current), frozenset())
     return [s for s in ACTION_LABELS if s in allowed and allows(roles, MOVE_ROLES[s])]

@@ -40,6 +40,7 @@ class HomeBoard:
     team: list[TeamRow] = field(default_factory=list)
     approvals: object | None = None  # services.approvals.WaitingCard: PRs waiting for this person
     buying: object | None = None  # services.purchase_orders.BuyerCounts, for buyers
+    parts_arrived: list = field(default_factory=list)  # receiving.ArrivedCard, newest first
 
 
 def open_work_query(assignee: User | None = None):
@@ -130,6 +131,10 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     board.approvals = waiting_card(user)
     if user.has_role(Role.buyer):
         board.buying = buyer_counts()
+    # Imported here: receiving reaches work_orders, which imports this module.
+    from portal.services import receiving
+
+    board.parts_arrived = receiving.parts_arrived_for(user, now=now)
     return board
 
 

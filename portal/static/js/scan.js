@@ -21,14 +21,31 @@
     start.hidden = false;
   }
 
+  // data-scan-path: which of our links a QR may open (asset labels: /a/); data-scan-codes: a QR
+  // holding a plain code (a PO number) is typed into the form and looked up.
+  var path = start.getAttribute("data-scan-path") || "/a/";
+  var takesCodes = start.hasAttribute("data-scan-codes");
+
   function follow(text) {
-    var url;
-    try { url = new URL(text, window.location.href); } catch (e) { return false; }
-    if (url.origin !== window.location.origin || url.pathname.indexOf("/a/") !== 0) return false;
-    halt();
-    status.textContent = "Found it. Opening…";
-    window.location.assign(url.pathname);
-    return true;
+    var url = null;
+    if (/^(https?:\/\/|\/)/.test(text)) {
+      try { url = new URL(text, window.location.href); } catch (e) { url = null; }
+    }
+    if (url && url.origin === window.location.origin && url.pathname.indexOf(path) === 0) {
+      halt();
+      status.textContent = "Found it. Opening…";
+      window.location.assign(url.pathname + url.search);
+      return true;
+    }
+    if (!url && takesCodes && /^[A-Za-z0-9 _-]{4,40}$/.test(text)) {
+      var code = document.getElementById("code");
+      halt();
+      status.textContent = "Found " + text + ". Opening…";
+      code.value = text;
+      code.form.submit();
+      return true;
+    }
+    return false;
   }
 
   function tick() {
