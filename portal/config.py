@@ -67,8 +67,29 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
         # Links in mails sent outside a web request (CLI, jobs), e.g. https://portal.example.org
         "MAIL_BASE_URL": os.environ.get("MAIL_BASE_URL") or None,
+        **_match_policy_from_environment(),
     }
 
+
+def _match_policy_from_environment() -> dict:
+    """MATCH_* tolerances from the environment; "none" (or empty) means not checked."""
+    settings = {}
+    for key in MATCH_KEYS:
+        if key in os.environ:
+            value = os.environ[key].strip()
+            settings[key] = None if value.lower() in ("", "none", "null") else value
+    return settings
+
+
+MATCH_KEYS = (
+    "MATCH_PRICE_PCT",
+    "MATCH_PRICE_ABS",
+    "MATCH_QTY_PCT",
+    "MATCH_QTY_ABS",
+    "MATCH_AMOUNT_ABS",
+    "MATCH_FREIGHT_ABS",
+    "MATCH_SERVICE_MATCH",
+)
 
 DEFAULTS = {
     "PORTAL_ENV": "development",
@@ -84,6 +105,14 @@ DEFAULTS = {
     "HTMX_URL": HTMX_CDN_URL,
     "HTMX_SRI": HTMX_SRI,
     "PAGE_SIZE": 25,
+    # Match tolerances (match-spec §1.1 defaults): decimal strings; None = not checked.
+    "MATCH_PRICE_PCT": "0",
+    "MATCH_PRICE_ABS": None,
+    "MATCH_QTY_PCT": "0",
+    "MATCH_QTY_ABS": None,
+    "MATCH_AMOUNT_ABS": "0",
+    "MATCH_FREIGHT_ABS": None,
+    "MATCH_SERVICE_MATCH": "two_way",
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # photos are checked at 8 MB; beyond this, a 413 page
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

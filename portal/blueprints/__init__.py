@@ -26,6 +26,9 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
     ),
+    NavItem(
+        "invoices.index", "Invoices", "cart", roles=("ap_clerk", "approver"), prefix="/invoices"
+    ),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
@@ -38,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.audits import bp as audits_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.errors import bp as errors_bp
+    from portal.blueprints.invoices import bp as invoices_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.parts import bp as parts_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
@@ -52,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(parts_bp)  # /work-orders/<id>/parts/..., /items/search
     app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
     app.register_blueprint(audits_bp)
+    app.register_blueprint(invoices_bp, url_prefix="/invoices")
 
     @app.context_processor
     def navigation():

@@ -120,6 +120,9 @@ class Hold(IdMixin, Base):
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     release_reason: Mapped[str | None] = mapped_column(String(1000))
 
+    match_result: Mapped[MatchResult] = relationship()
+    released_by: Mapped[User | None] = relationship(foreign_keys=[released_by_id])
+
 
 class PaymentExport(IdMixin, Base):
     """A CSV handed to the payment run; invoices in it are never exported again."""
