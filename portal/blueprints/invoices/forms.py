@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.domain.statuses import InvoiceType
@@ -24,8 +25,8 @@ from portal.forms import IdempotentForm, PhoneDecimalField, new_submission_id
 
 MAX_FILE_BYTES = 1024 * 1024
 TYPE_CHOICES = [
-    (InvoiceType.invoice.value, "Invoice"),
-    (InvoiceType.credit_memo.value, "Credit memo"),
+    SelectChoice(InvoiceType.invoice.value, "Invoice"),
+    SelectChoice(InvoiceType.credit_memo.value, "Credit memo"),
 ]
 
 
@@ -119,7 +120,10 @@ class ReasonForm(FlaskForm):
 class AskForm(FlaskForm):
     """Ask the buyer or the receiver to act on a held invoice."""
 
-    who = SelectField("Ask", choices=[("buyer", "The buyer"), ("receiver", "The receiver")])
+    who = SelectField(
+        "Ask",
+        choices=[SelectChoice("buyer", "The buyer"), SelectChoice("receiver", "The receiver")],
+    )
     text = TextAreaField(
         "What should they do",
         validators=[InputRequired("Say what is needed."), Length(min=3, max=1000)],

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.invoices import bp
 from portal.blueprints.invoices.forms import (
@@ -265,11 +266,11 @@ def _filters(form: ExceptionFilterForm) -> invoices.ExceptionFilters:
 def exceptions():
     """Invoices on hold; the filters refresh only the rows under htmx."""
     form = ExceptionFilterForm(request.args, meta={"csrf": False})
-    form.reason.choices = invoices.reason_choices()
-    form.vendor.choices = [("", "Any vendor")] + [
-        (str(v.id), v.name) for v in invoices.vendors_with_holds()
+    form.reason.choices = [SelectChoice(v, label) for v, label in invoices.reason_choices()]
+    form.vendor.choices = [SelectChoice("", "Any vendor")] + [
+        SelectChoice(str(v.id), v.name) for v in invoices.vendors_with_holds()
     ]
-    form.age.choices = list(invoices.AGES.items())
+    form.age.choices = [SelectChoice(v, label) for v, label in invoices.AGES.items()]
     filters = _filters(form)
     queue = invoices.exceptions_queue(filters)
     return page_or_block(
