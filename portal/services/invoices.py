@@ -162,7 +162,7 @@ def _check_not_duplicate(session: Session, vendor_id: int, normalised: str, numb
         )
 
 
-def _create(
+def create_invoice(
     session: Session,
     po: PurchaseOrder,
     *,
@@ -272,7 +272,7 @@ def enter_invoice(
         if earlier is not None:
             return earlier
         po = _locked_po(session, purchase_order_id)
-        invoice = _create(
+        invoice = create_invoice(
             session,
             po,
             number=number,
@@ -414,7 +414,7 @@ def import_invoices(text: str, *, actor: User, submission_id: str) -> list[Vendo
             po = pos[lead.po_number.upper()]
             by_no = {line.line_no: line for line in po.lines}
             created.append(
-                _create(
+                create_invoice(
                     session,
                     po,
                     number=lead.invoice_number,
@@ -868,54 +868,61 @@ def export_payments(*, actor: User) -> PaymentExport | None:
     exports at the same moment never share an invoice; None when there is nothing to export.
     """
     with unit_of_work() as session:
-        now = utcnow()
-        export = PaymentExport(
-            created_by_id=actor.id,
-            created_at=now,
-            invoice_count=0,
-            total_amount=ZERO,
-            filename=f"payments-{now:%Y%m%d-%H%M%S}.csv",
-            content="",
-        )
-        session.add(export)
-        session.flush()
-        claimed = session.execute(
-            update(VendorInvoice)
-            .where(
-                VendorInvoice.status.in_(rules.APPROVED_FOR_PAYMENT),
-                VendorInvoice.payment_export_id.is_(None),
-            )
-            .values(payment_export_id=export.id, status=InvoiceStatus.exported)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
+        made = export_approved(session, actor=actor)
+        if made is None:
             session.rollback()
-            return None
-        invoices = session.scalars(
-            select(VendorInvoice)
-            .options(joinedload(VendorInvoice.vendor), joinedload(VendorInvoice.purchase_order))
-            .where(VendorInvoice.payment_export_id == export.id)
-            .order_by(VendorInvoice.due_on, VendorInvoice.id)
-            .execution_options(populate_existing=True)
-        ).all()
-        rows = [_payable_row(invoice) for invoice in invoices]
-        export.invoice_count = len(rows)
-        export.total_amount = money(sum((row.amount for row in rows), ZERO))
-        export.filename = f"payments-{export.id:06d}-{now:%Y%m%d}.csv"
-        export.content = _export_csv(rows)
-        audit.record(
-            session,
-            actor=actor,
-            action="payment_export.created",
-            subject=export,
-            subject_label=export.filename,
-            changes={
-                "invoices": [invoice.number for invoice in invoices],
-                "invoice_count": export.invoice_count,
-                "total_amount": export.total_amount,
-            },
-            why="approved for payment",
+    return made
+
+
+def export_approved(session: Session, *, actor: User) -> PaymentExport | None:
+    """The payment export inside the caller's transaction (None, and a stray row, if empty)."""
+    now = utcnow()
+    export = PaymentExport(
+        created_by_id=actor.id,
+        created_at=now,
+        invoice_count=0,
+        total_amount=ZERO,
+        filename=f"payments-{now:%Y%m%d-%H%M%S}.csv",
+        content="",
+    )
+    session.add(export)
+    session.flush()
+    claimed = session.execute(
+        update(VendorInvoice)
+        .where(
+            VendorInvoice.status.in_(rules.APPROVED_FOR_PAYMENT),
+            VendorInvoice.payment_export_id.is_(None),
         )
+        .values(payment_export_id=export.id, status=InvoiceStatus.exported)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        return None
+    invoices = session.scalars(
+        select(VendorInvoice)
+        .options(joinedload(VendorInvoice.vendor), joinedload(VendorInvoice.purchase_order))
+        .where(VendorInvoice.payment_export_id == export.id)
+        .order_by(VendorInvoice.due_on, VendorInvoice.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    rows = [_payable_row(invoice) for invoice in invoices]
+    export.invoice_count = len(rows)
+    export.total_amount = money(sum((row.amount for row in rows), ZERO))
+    export.filename = f"payments-{export.id:06d}-{now:%Y%m%d}.csv"
+    export.content = _export_csv(rows)
+    audit.record(
+        session,
+        actor=actor,
+        action="payment_export.created",
+        subject=export,
+        subject_label=export.filename,
+        changes={
+            "invoices": [invoice.number for invoice in invoices],
+            "invoice_count": export.invoice_count,
+            "total_amount": export.total_amount,
+        },
+        why="approved for payment",
+    )
     return export
 
 
