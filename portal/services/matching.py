@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from portal.domain.errors import NotFound
@@ -183,9 +183,8 @@ def build_inputs(session: Session, invoice_ids: list[int]) -> dict[int, dict]:
         )
     # Other documents: the same PO (billed quantities) or the same vendor with the same number
     # or date (the two duplicate checks); nothing else can change the result.
-    vendors = {row.vendor_id for row in invoices}
-    numbers = {row.normalised_number for row in invoices}
-    dates = {row.invoice_on for row in invoices}
+    vendor_numbers = {(row.vendor_id, row.normalised_number) for row in invoices}
+    vendor_dates = {(row.vendor_id, row.invoice_on) for row in invoices}
     prior_rows = session.execute(
         select(
             inv.id,
@@ -202,10 +201,8 @@ def build_inputs(session: Session, invoice_ids: list[int]) -> dict[int, dict]:
         ).where(
             or_(
                 inv.purchase_order_id.in_(po_ids),
-                and_(
-                    inv.vendor_id.in_(vendors),
-                    or_(inv.normalised_number.in_(numbers), inv.invoice_on.in_(dates)),
-                ),
+                tuple_(inv.vendor_id, inv.normalised_number).in_(vendor_numbers),
+                tuple_(inv.vendor_id, inv.invoice_on).in_(vendor_dates),
             )
         )
     ).all()
