@@ -35,7 +35,11 @@ class VendorInvoice(IdMixin, Base):
 
     __tablename__ = "vendor_invoice"
     # Not unique: a cancelled invoice's number may be entered again (match-spec choice 11).
-    __table_args__ = (Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),)
+    __table_args__ = (
+        Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),
+        # The possible-duplicate check looks up the same vendor and date for every invoice matched.
+        Index("ix_vendor_invoice_vendor_date", "vendor_id", "invoice_on"),
+    )
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     purchase_order_id: Mapped[int | None] = mapped_column(

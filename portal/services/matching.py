@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, union, update
+from sqlalchemy.orm import Session, aliased
 
 from portal.domain.errors import NotFound
 from portal.domain.invoices import INACTIVE
@@ -183,8 +183,22 @@ def build_inputs(session: Session, invoice_ids: list[int]) -> dict[int, dict]:
         )
     # Other documents: the same PO (billed quantities) or the same vendor with the same number
     # or date (the two duplicate checks); nothing else can change the result.
-    vendor_numbers = {(row.vendor_id, row.normalised_number) for row in invoices}
-    vendor_dates = {(row.vendor_id, row.invoice_on) for row in invoices}
+    # Index lookups per invoice of the batch (self-joins), never a scan of all invoices.
+    this = aliased(VendorInvoice)
+    same_number = (
+        select(inv.id)
+        .join(
+            this,
+            (this.vendor_id == inv.vendor_id) & (this.normalised_number == inv.normalised_number),
+        )
+        .where(this.id.in_(invoice_ids))
+    )
+    same_date = (
+        select(inv.id)
+        .join(this, (this.vendor_id == inv.vendor_id) & (this.invoice_on == inv.invoice_on))
+        .where(this.id.in_(invoice_ids))
+    )
+    same_po = select(inv.id).where(inv.purchase_order_id.in_(po_ids))
     prior_rows = session.execute(
         select(
             inv.id,
@@ -198,13 +212,7 @@ def build_inputs(session: Session, invoice_ids: list[int]) -> dict[int, dict]:
             inv.freight_amount,
             inv.tax_amount,
             inv.status,
-        ).where(
-            or_(
-                inv.purchase_order_id.in_(po_ids),
-                tuple_(inv.vendor_id, inv.normalised_number).in_(vendor_numbers),
-                tuple_(inv.vendor_id, inv.invoice_on).in_(vendor_dates),
-            )
-        )
+        ).where(inv.id.in_(union(same_po, same_number, same_date).scalar_subquery()))
     ).all()
     wanted = {row.id for row in prior_rows} | set(invoice_ids)
     lines_of: dict[int, list] = defaultdict(list)
@@ -359,11 +367,13 @@ def match_batch(
         .order_by(VendorInvoiceLine.invoice_id, VendorInvoiceLine.position)
     ):
         line_ids[invoice_id].append(line_id)
-    open_holds: dict[int, dict[str, Hold]] = defaultdict(dict)
-    for hold in session.scalars(
-        select(Hold).where(Hold.invoice_id.in_(ids), Hold.status == HoldStatus.open)
+    open_holds: dict[int, dict[str, int]] = defaultdict(dict)
+    for hold_id, hold_invoice_id, code in session.execute(
+        select(Hold.id, Hold.invoice_id, Hold.reason_code).where(
+            Hold.invoice_id.in_(ids), Hold.status == HoldStatus.open
+        )
     ):
-        open_holds[hold.invoice_id][hold.reason_code] = hold
+        open_holds[hold_invoice_id][code] = hold_id
     latest: dict[int, str] = {}
     if skip_unchanged:
         newest = (
@@ -381,6 +391,9 @@ def match_batch(
     now = utcnow()
     decisions: list[Decision] = []
     by_status: dict[InvoiceStatus, list[int]] = defaultdict(list)
+    results: list[dict] = []
+    new_holds: list[tuple[int, dict]] = []  # (index into results, hold row)
+    cleared_ids: list[int] = []
     for invoice_id in ids:
         engine_input = inputs[invoice_id]
         head = heads[invoice_id]
@@ -395,27 +408,31 @@ def match_batch(
             continue
         result = evaluate(engine_input)
         status = MatchStatus.error if "error" in result else MatchStatus(result["status"])
-        stored = MatchResult(
-            invoice_id=invoice_id, status=status, result=result, input_digest=key, evaluated_at=now
+        results.append(
+            {
+                "invoice_id": invoice_id,
+                "status": status,
+                "result": result,
+                "input_digest": key,
+                "evaluated_at": now,
+            }
         )
-        session.add(stored)
         codes = reason_codes(result) if status is not MatchStatus.matched else []
         held = open_holds.get(invoice_id, {})
         cleared = [code for code in held if code not in codes]
-        for code in cleared:
-            held[code].status = HoldStatus.cleared
-            held[code].resolved_at = now
-            held[code].release_reason = why[:1000]
+        cleared_ids.extend(held[code] for code in cleared)
         opened = [code for code in codes if code not in held]
         for code in opened:
-            session.add(
-                Hold(
-                    invoice_id=invoice_id,
-                    invoice_line_id=_first_line_with(result, code, line_ids[invoice_id]),
-                    match_result=stored,
-                    reason_code=code,
-                    status=HoldStatus.open,
-                    created_at=now,
+            new_holds.append(
+                (
+                    len(results) - 1,
+                    {
+                        "invoice_id": invoice_id,
+                        "invoice_line_id": _first_line_with(result, code, line_ids[invoice_id]),
+                        "reason_code": code,
+                        "status": HoldStatus.open,
+                        "created_at": now,
+                    },
                 )
             )
         after = InvoiceStatus.matched if status is MatchStatus.matched else InvoiceStatus.hold
@@ -423,6 +440,27 @@ def match_batch(
             by_status[after].append(invoice_id)
         decisions.append(
             Decision(invoice_id, head.number, head.status, after, opened, cleared, count)
+        )
+    # Set-based writes: one multi-row INSERT per table and one UPDATE per kind of change.
+    session.flush()
+    if results:
+        result_ids = list(
+            session.scalars(
+                insert(MatchResult).returning(MatchResult.id, sort_by_parameter_order=True),
+                results,
+            )
+        )
+        if new_holds:
+            session.execute(
+                insert(Hold),
+                [dict(row, match_result_id=result_ids[n]) for n, row in new_holds],
+            )
+    if cleared_ids:
+        session.execute(
+            update(Hold)
+            .where(Hold.id.in_(cleared_ids), Hold.status == HoldStatus.open)
+            .values(status=HoldStatus.cleared, resolved_at=now, release_reason=why[:1000])
+            .execution_options(synchronize_session=False)
         )
     for after, moved in by_status.items():
         session.execute(
@@ -432,9 +470,14 @@ def match_batch(
                 VendorInvoice.status.in_(REMATCHABLE + (InvoiceStatus.matched,)),
             )
             .values(status=after)
-            .execution_options(synchronize_session="fetch")
+            .execution_options(synchronize_session=False)
         )
-    session.flush()
+    # Objects already loaded in this session (the invoice just entered) must read the new state.
+    for (cls, ident, *_), obj in list(session.identity_map.items()):
+        if (cls is VendorInvoice and ident[0] in inputs) or (
+            cls is Hold and obj.__dict__.get("invoice_id") in inputs
+        ):
+            session.expire(obj)
     if audit_each:
         for decision in decisions:
             if not decision.unchanged:

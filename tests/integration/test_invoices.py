@@ -364,3 +364,17 @@ def test_rematch_all_matches_entered_invoices_in_batches_and_skips_unchanged(dat
     stats = matching.rematch_all(batch=1)
     assert stats.changed == 1
     assert database.session.get(VendorInvoice, held.id).status is InvoiceStatus.matched
+
+
+def test_the_exceptions_queue_costs_the_same_queries_for_many_invoices(
+    database, login_as, people, count_statements
+):
+    client = login_as(people["approver"])
+    order = make_purchase_order(database, lines=({"qty": "1", "unit_price": "1.00"},) * 1)
+    enter(order, people["clerk"], number="N-0", qty="5")
+    few = count_statements(lambda: client.get("/invoices/exceptions"))
+    for n in range(1, 8):
+        other = make_purchase_order(database, vendor=make_vendor(database))
+        enter(other, people["clerk"], number=f"N-{n}", qty="5")
+    many = count_statements(lambda: client.get("/invoices/exceptions"))
+    assert few == many
