@@ -72,8 +72,29 @@ def from_environment(instance_path: Path) -> dict:
         "RECEIPT_OVER_TOLERANCE_PERCENT": Decimal(
             os.environ.get("RECEIPT_OVER_TOLERANCE_PERCENT") or "0"
         ),
+        **_match_policy_from_environment(),
     }
 
+
+def _match_policy_from_environment() -> dict:
+    """MATCH_* tolerances from the environment; "none" (or empty) means not checked."""
+    settings = {}
+    for key in MATCH_KEYS:
+        if key in os.environ:
+            value = os.environ[key].strip()
+            settings[key] = None if value.lower() in ("", "none", "null") else value
+    return settings
+
+
+MATCH_KEYS = (
+    "MATCH_PRICE_PCT",
+    "MATCH_PRICE_ABS",
+    "MATCH_QTY_PCT",
+    "MATCH_QTY_ABS",
+    "MATCH_AMOUNT_ABS",
+    "MATCH_FREIGHT_ABS",
+    "MATCH_SERVICE_MATCH",
+)
 
 DEFAULTS = {
     "PORTAL_ENV": "development",
@@ -89,6 +110,14 @@ DEFAULTS = {
     "HTMX_URL": HTMX_CDN_URL,
     "HTMX_SRI": HTMX_SRI,
     "PAGE_SIZE": 25,
+    # Match tolerances (match-spec §1.1 defaults): decimal strings; None = not checked.
+    "MATCH_PRICE_PCT": "0",
+    "MATCH_PRICE_ABS": None,
+    "MATCH_QTY_PCT": "0",
+    "MATCH_QTY_ABS": None,
+    "MATCH_AMOUNT_ABS": "0",
+    "MATCH_FREIGHT_ABS": None,
+    "MATCH_SERVICE_MATCH": "two_way",
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,  # photos are checked at 8 MB; beyond this, a 413 page
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

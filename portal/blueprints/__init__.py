@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.audits import bp as audits_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.errors import bp as errors_bp
+    from portal.blueprints.invoices import bp as invoices_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.parts import bp as parts_bp
     from portal.blueprints.purchase_orders import bp as purchase_orders_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(vendors_bp)  # /vendors/..., /work-orders/<id>/contractor
     app.register_blueprint(purchase_orders_bp, url_prefix="/purchase-orders")
     app.register_blueprint(receiving_bp)  # /receiving/...
+    app.register_blueprint(invoices_bp, url_prefix="/invoices")
 
     @app.context_processor
     def navigation():

@@ -18,6 +18,7 @@ from portal.models.invoicing import (
     MatchResult,
     OutOfPocketPurchase,
     PaymentExport,
+    Task,
     VendorInvoice,
     VendorInvoiceLine,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "OutOfPocketPurchase",
     "PartLine",
     "PaymentExport",
+    "Task",
     "PreferredVendor",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.statuses import (
@@ -15,6 +15,7 @@ from portal.domain.statuses import (
     MatchStatus,
     OutOfPocketStatus,
 )
+from portal.models.accounts import User
 from portal.models.base import (
     ZERO,
     Base,
@@ -25,6 +26,8 @@ from portal.models.base import (
     UTCDateTime,
     utcnow,
 )
+from portal.models.purchasing import PurchaseOrder
+from portal.models.vendors import Vendor
 
 
 class VendorInvoice(IdMixin, Base):
@@ -32,7 +35,11 @@ class VendorInvoice(IdMixin, Base):
 
     __tablename__ = "vendor_invoice"
     # Not unique: a cancelled invoice's number may be entered again (match-spec choice 11).
-    __table_args__ = (Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),)
+    __table_args__ = (
+        Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),
+        # The possible-duplicate check looks up the same vendor and date for every invoice matched.
+        Index("ix_vendor_invoice_vendor_date", "vendor_id", "invoice_on"),
+    )
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     purchase_order_id: Mapped[int | None] = mapped_column(
@@ -56,10 +63,16 @@ class VendorInvoice(IdMixin, Base):
         ForeignKey("payment_export.id"), index=True
     )
     submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What the vendor asks for in all (lines + freight + tax), kept so queues filter on it in SQL.
+    gross_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO, index=True)
 
     lines: Mapped[list[VendorInvoiceLine]] = relationship(
         back_populates="invoice", order_by="VendorInvoiceLine.position"
     )
+    holds: Mapped[list[Hold]] = relationship(order_by="Hold.id", viewonly=True)
+    vendor: Mapped[Vendor] = relationship()
+    purchase_order: Mapped[PurchaseOrder | None] = relationship()
+    entered_by: Mapped[User] = relationship(foreign_keys=[entered_by_id])
 
 
 class VendorInvoiceLine(IdMixin, Base):
@@ -111,6 +124,9 @@ class Hold(IdMixin, Base):
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     release_reason: Mapped[str | None] = mapped_column(String(1000))
 
+    match_result: Mapped[MatchResult] = relationship()
+    released_by: Mapped[User | None] = relationship(foreign_keys=[released_by_id])
+
 
 class PaymentExport(IdMixin, Base):
     """A CSV handed to the payment run; invoices in it are never exported again."""
@@ -122,6 +138,25 @@ class PaymentExport(IdMixin, Base):
     invoice_count: Mapped[int] = mapped_column(Integer)
     total_amount: Mapped[Decimal] = mapped_column(Money)
     filename: Mapped[str] = mapped_column(String(80))
+    # The file exactly as first handed over: downloading it again gives the same bytes.
+    content: Mapped[str] = mapped_column(Text, default="")
+
+
+class Task(IdMixin, Base):
+    """Something a buyer or receiver is asked to do so an invoice on hold can move on."""
+
+    __tablename__ = "task"
+
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("vendor_invoice.id"), index=True)
+    assignee_role: Mapped[str | None] = mapped_column(String(24), index=True)
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invoice: Mapped[VendorInvoice | None] = relationship()
 
 
 class OutOfPocketPurchase(IdMixin, Base):

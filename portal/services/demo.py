@@ -49,6 +49,7 @@ from portal.services.demo_data import (
     USERS,
     VENDORS,
 )
+from portal.services.demo_invoices import load_demo_invoices
 from portal.services.demo_orders import load_demo_orders
 from portal.services.demo_parts import load_demo_parts
 from portal.services.demo_requests import load_demo_requests
@@ -484,6 +485,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         load_demo_vendors(session)
         progress("purchase orders")
         load_demo_orders(session)
+        load_demo_invoices(session)
         audit.record(
             session,
             actor=None,

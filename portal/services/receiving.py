@@ -888,9 +888,14 @@ def after_receipt(session: Session, receipt: GoodsReceipt, actor: User) -> None:
     """Everything a receipt sets off, in its transaction: parts bought for work orders are
     issued to them, and a work order whose parts have all arrived goes back to work.
 
-    The one place where "what happens after a receipt" goes (re-matching held invoices too).
+    The one place where "what happens after a receipt" goes: held invoices on the PO are
+    matched again too, so a late receipt releases a hold by itself (audited by the matcher).
     """
+    # Imported here: matching reaches invoices and purchase orders, which reach this module.
+    from portal.services import matching
+
     issue_to_work_orders(session, receipt, actor)
+    matching.rematch_after_receipt(session, receipt.purchase_order_id, actor=actor)
 
 
 def _part_lines_for(session: Session, receipt: GoodsReceipt):

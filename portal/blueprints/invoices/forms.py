@@ -1,0 +1,142 @@
+"""Invoice forms: entry with lines prefilled from the PO, the CSV import, and the decisions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileSize
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from portal.domain.statuses import InvoiceType
+from portal.forms import IdempotentForm, PhoneDecimalField, new_submission_id
+
+MAX_FILE_BYTES = 1024 * 1024
+TYPE_CHOICES = [
+    SelectChoice(InvoiceType.invoice.value, "Invoice"),
+    SelectChoice(InvoiceType.credit_memo.value, "Credit memo"),
+]
+
+
+class FindPurchaseOrderForm(FlaskForm):
+    """The PO number, typed or scanned (GET, no CSRF)."""
+
+    po = StringField("PO number", validators=[Optional(), Length(max=30)])
+
+
+class InvoiceLineForm(Form):
+    """One PO line on the invoice: how many are billed, at what unit price."""
+
+    po_line_id = HiddenField(validators=[InputRequired()])
+    qty = PhoneDecimalField(
+        "Billed qty",
+        places=None,
+        validators=[
+            InputRequired("Enter a quantity (0 to leave it out)."),
+            NumberRange(min=0, message="Never negative."),
+        ],
+    )
+    unit_price = PhoneDecimalField(
+        "Unit price",
+        places=None,
+        validators=[
+            InputRequired("Enter the unit price."),
+            NumberRange(min=0, message="Never negative."),
+        ],
+    )
+
+
+class InvoiceForm(IdempotentForm):
+    """The invoice header and its lines."""
+
+    number = StringField(
+        "Vendor's invoice number",
+        validators=[InputRequired("Give the invoice number."), Length(max=40)],
+    )
+    invoice_on = DateField("Invoice date", validators=[InputRequired("Give the invoice date.")])
+    type = SelectField("Type", choices=TYPE_CHOICES, default=InvoiceType.invoice.value)
+    freight = PhoneDecimalField(
+        "Freight", places=None, default=Decimal("0"), validators=[Optional(), NumberRange(min=0)]
+    )
+    tax = PhoneDecimalField(
+        "Tax", places=None, default=Decimal("0"), validators=[Optional(), NumberRange(min=0)]
+    )
+    lines = FieldList(FormField(InvoiceLineForm), min_entries=0, max_entries=200)
+
+
+class ImportInvoicesForm(FlaskForm):
+    """An invoice CSV, uploaded or pasted; checked in a dry run before anything is written."""
+
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileAllowed(["csv"], "Choose a .csv file."),
+            FileSize(max_size=MAX_FILE_BYTES, message="The file is larger than 1 MB."),
+        ],
+    )
+    text = TextAreaField(
+        "Or paste the rows, header first", validators=[Optional(), Length(max=MAX_FILE_BYTES)]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """One of the two is needed."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.file.data and not (self.text.data or "").strip():
+            self.form_errors.append("Choose a CSV file, or paste the rows.")
+            return False
+        return True
+
+
+class ConfirmImportForm(IdempotentForm):
+    """The checked CSV sent back unchanged, with the token that makes it one import."""
+
+    submission_id = HiddenField(
+        default=new_submission_id,
+        validators=[InputRequired(), Length(min=16, max=48), Regexp(r"^[A-Za-z0-9_-]+$")],
+    )
+    csv_text = HiddenField(validators=[InputRequired(), Length(max=MAX_FILE_BYTES)])
+
+
+class ReasonForm(FlaskForm):
+    """A decision with a written reason (release, reject)."""
+
+    reason = TextAreaField("Why", validators=[InputRequired("Write why."), Length(min=3, max=1000)])
+    hold_id = IntegerField(validators=[Optional()])
+
+
+class AskForm(FlaskForm):
+    """Ask the buyer or the receiver to act on a held invoice."""
+
+    who = SelectField(
+        "Ask",
+        choices=[SelectChoice("buyer", "The buyer"), SelectChoice("receiver", "The receiver")],
+    )
+    text = TextAreaField(
+        "What should they do",
+        validators=[InputRequired("Say what is needed."), Length(min=3, max=1000)],
+    )
+
+
+class ExceptionFilterForm(FlaskForm):
+    """Narrow the exceptions queue (GET, no CSRF)."""
+
+    reason = SelectField("Reason", choices=[], default="", validate_choice=False)
+    vendor = SelectField("Vendor", choices=[], default="", validate_choice=False)
+    age = SelectField("Age", choices=[], default="", validate_choice=False)
+    min_amount = PhoneDecimalField(
+        "Amount at least", places=None, validators=[Optional(), NumberRange(min=0)]
+    )
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)])

@@ -1,0 +1,397 @@
+"""Vendor invoices: enter and import, the invoice page with its match in words, the exceptions
+queue, release/reject/ask, and the payment export. Views call services and render; nothing more.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal.blueprints.invoices import bp
+from portal.blueprints.invoices.forms import (
+    AskForm,
+    ConfirmImportForm,
+    ExceptionFilterForm,
+    FindPurchaseOrderForm,
+    ImportInvoicesForm,
+    InvoiceForm,
+    ReasonForm,
+)
+from portal.domain.errors import DomainError, NotFound
+from portal.domain.invoices import COLUMNS, REASON_WORDS, DuplicateInvoice
+from portal.domain.statuses import InvoiceStatus, InvoiceType
+from portal.htmx import page_or_block, wants_fragment
+from portal.security import roles_required
+from portal.services import invoices
+
+AP = ("ap_clerk",)
+READERS = ("ap_clerk", "approver")
+TASK_ROLES = ("buyer", "storekeeper", "ap_clerk", "approver")
+
+
+@bp.app_template_global()
+def invoice_home_card(user):
+    """The invoices card of the home page for this person (None: no card)."""
+    return invoices.home_card(user)
+
+
+@bp.app_template_filter("reason_words")
+def reason_words(code: str) -> str:
+    """A hold reason code in words."""
+    return REASON_WORDS.get(code, code)
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    """The latest invoices, with the ways in: enter, import, exceptions, payable."""
+    return render_template("invoices/index.html", invoices=invoices.recent_invoices())
+
+
+def _prefill(form: InvoiceForm, lines) -> None:
+    """One form line per PO line: the open quantity at the PO price (credit memos start at 0)."""
+    credit = form.type.data == InvoiceType.credit_memo.value
+    while len(form.lines):
+        form.lines.pop_entry()
+    for line in lines:
+        form.lines.append_entry(
+            {
+                "po_line_id": str(line.po_line_id),
+                "qty": Decimal(0) if credit else line.open_qty,
+                "unit_price": line.unit_price,
+            }
+        )
+
+
+def _new_page(po, lines, form, *, status: int = 200, duplicate_id: int | None = None):
+    """The entry page: PO finder, then the invoice form with one row per PO line."""
+    return render_template(
+        "invoices/new.html",
+        find=FindPurchaseOrderForm(formdata=None, po=po.number if po else ""),
+        po=po,
+        lines=lines,
+        form=form,
+        duplicate_id=duplicate_id,
+    ), status
+
+
+@bp.get("/new")
+@roles_required(*AP)
+def new():
+    """Choose the PO (typed or scanned), then the lines come prefilled with what is open."""
+    find = FindPurchaseOrderForm(request.args, meta={"csrf": False})
+    po = invoices.find_purchase_order(find.po.data) if find.po.data else None
+    if find.po.data and po is None:
+        find.po.errors = [f"No PO numbered {find.po.data.strip()}."]
+        return render_template("invoices/new.html", find=find, po=None, form=None), 404
+    if po is None:
+        return render_template("invoices/new.html", find=find, po=None, form=None)
+    form = InvoiceForm(formdata=None)
+    form.type.data = request.args.get("type", InvoiceType.invoice.value)
+    lines = invoices.open_lines(po.id)
+    _prefill(form, lines)
+    return _new_page(po, lines, form)[0]
+
+
+@bp.post("/new/<int:po_id>")
+@roles_required(*AP)
+def create(po_id: int):
+    """Save the invoice and match it; a held invoice opens with its reasons in words."""
+    form = InvoiceForm()
+    po = invoices.get_purchase_order(po_id)
+    if po is None:
+        abort(404)
+    lines = invoices.open_lines(po.id)
+    duplicate_id = None
+    if form.validate_on_submit():
+        try:
+            invoice = invoices.enter_invoice(
+                purchase_order_id=po.id,
+                number=form.number.data,
+                invoice_on=form.invoice_on.data,
+                invoice_type=InvoiceType(form.type.data),
+                freight=form.freight.data or Decimal(0),
+                tax=form.tax.data or Decimal(0),
+                lines=[
+                    invoices.NewLine(
+                        int(entry.po_line_id.data), entry.qty.data, entry.unit_price.data
+                    )
+                    for entry in form.lines
+                ],
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
+        except DuplicateInvoice as err:
+            form.number.errors = [str(err)]
+            duplicate_id = err.first_id
+        except (DomainError, ValueError) as err:
+            form.form_errors.append(str(err))
+        else:
+            word = "on hold" if invoice.status is InvoiceStatus.hold else invoice.status.value
+            flash(
+                f"Invoice {invoice.number} saved: {word}.",
+                "warning" if word == "on hold" else "success",
+            )
+            return redirect(url_for("invoices.detail", invoice_id=invoice.id), code=303)
+    return _new_page(po, lines, form, status=422, duplicate_id=duplicate_id)
+
+
+def _detail(invoice_id: int, *, status: int = 200, **forms):
+    """The invoice page (or its actions block for htmx)."""
+    page = invoices.invoice_page(invoice_id)
+    if page is None:
+        abort(404)
+    context = {
+        "page": page,
+        "release_form": forms.get("release_form") or ReasonForm(formdata=None),
+        "reject_form": forms.get("reject_form") or ReasonForm(formdata=None),
+        "ask_form": forms.get("ask_form") or AskForm(formdata=None),
+    }
+    return page_or_block("invoices/detail.html", "invoice_main", status=status, **context)
+
+
+@bp.get("/<int:invoice_id>")
+@roles_required(*TASK_ROLES)
+def detail(invoice_id: int):
+    """Lines, the match in words, holds, tasks and the actions that fit the status."""
+    return _detail(invoice_id)
+
+
+def _decided(invoice_id: int, message: str):
+    """After a decision: PRG with a flash, or the fresh main block for htmx."""
+    flash(message, "success")
+    if wants_fragment():
+        return _detail(invoice_id)
+    return redirect(url_for("invoices.detail", invoice_id=invoice_id), code=303)
+
+
+@bp.post("/<int:invoice_id>/release")
+@roles_required("approver")
+def release(invoice_id: int):
+    """Release the hold(s) with a written reason; never on an invoice you entered."""
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            invoice = invoices.release_hold(
+                invoice_id,
+                approver=current_user,
+                reason=form.reason.data,
+                hold_id=form.hold_id.data,
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            return _decided(
+                invoice_id, f"Released: invoice {invoice.number} is {invoice.status.value}."
+            )
+    return _detail(invoice_id, status=422, release_form=form)
+
+
+@bp.post("/<int:invoice_id>/reject")
+@roles_required("ap_clerk", "approver")
+def reject(invoice_id: int):
+    """Refuse the invoice with a written reason."""
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            invoice = invoices.reject_invoice(
+                invoice_id, actor=current_user, reason=form.reason.data
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            return _decided(invoice_id, f"Invoice {invoice.number} rejected.")
+    return _detail(invoice_id, status=422, reject_form=form)
+
+
+@bp.post("/<int:invoice_id>/ask")
+@roles_required("ap_clerk", "approver")
+def ask(invoice_id: int):
+    """Put a task on the buyer's or the receivers' home page."""
+    form = AskForm()
+    if form.validate_on_submit():
+        try:
+            invoices.ask_to_act(
+                invoice_id, who=form.who.data, text=form.text.data, actor=current_user
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            return _decided(invoice_id, f"Asked {invoices.ASKABLE[form.who.data]}.")
+    return _detail(invoice_id, status=422, ask_form=form)
+
+
+@bp.post("/tasks/<int:task_id>/done")
+@roles_required(*TASK_ROLES)
+def task_done(task_id: int):
+    """Mark one of my tasks done."""
+    try:
+        invoices.complete_task(task_id, actor=current_user)
+    except NotFound:
+        abort(404)
+    flash("Task done.", "success")
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("main.home"),
+        code=303,
+    )
+
+
+def _filters(form: ExceptionFilterForm) -> invoices.ExceptionFilters:
+    """The queue filters from the query string; anything unreadable is ignored."""
+    form.validate()
+    vendor = form.vendor.data or ""
+    age = form.age.data or ""
+    return invoices.ExceptionFilters(
+        reason=form.reason.data if form.reason.data in REASON_WORDS else "",
+        vendor_id=int(vendor) if vendor.isdigit() else None,
+        older_than_days=int(age) if age in invoices.AGES and age else None,
+        min_amount=None if form.min_amount.errors else form.min_amount.data,
+        page=form.page.data if form.page.data and not form.page.errors else 1,
+    )
+
+
+@bp.get("/exceptions")
+@roles_required(*READERS)
+def exceptions():
+    """Invoices on hold; the filters refresh only the rows under htmx."""
+    form = ExceptionFilterForm(request.args, meta={"csrf": False})
+    form.reason.choices = [SelectChoice(v, label) for v, label in invoices.reason_choices()]
+    form.vendor.choices = [SelectChoice("", "Any vendor")] + [
+        SelectChoice(str(v.id), v.name) for v in invoices.vendors_with_holds()
+    ]
+    form.age.choices = [SelectChoice(v, label) for v, label in invoices.AGES.items()]
+    filters = _filters(form)
+    queue = invoices.exceptions_queue(filters)
+    return page_or_block(
+        "invoices/exceptions.html", "exception_rows", form=form, queue=queue, filters=filters
+    )
+
+
+@bp.get("/payable")
+@roles_required(*READERS)
+def payable():
+    """Approved for payment and not yet exported, with due dates and discounts; past exports."""
+    rows, total = invoices.payable()
+    return render_template(
+        "invoices/payable.html", rows=rows, total=total, exports=invoices.past_exports()
+    )
+
+
+@bp.post("/payable/export")
+@roles_required(*AP)
+def export():
+    """Export what is approved and not yet exported; each invoice goes out once."""
+    made = invoices.export_payments(actor=current_user)
+    if made is None:
+        flash("Nothing new to export: every approved invoice is already in an export.", "info")
+        return redirect(url_for("invoices.payable"), code=303)
+    flash(
+        f"Exported {made.invoice_count} invoice{'s' if made.invoice_count != 1 else ''} "
+        f"in {made.filename}.",
+        "success",
+    )
+    return redirect(url_for("invoices.payable", made=made.id), code=303)
+
+
+@bp.get("/exports/<int:export_id>.csv")
+@roles_required(*AP)
+def export_download(export_id: int):
+    """A past payment file, the same bytes every time; nothing is marked again."""
+    made = invoices.export_file(export_id)
+    if made is None:
+        abort(404)
+    return Response(
+        made.content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={made.filename}"},
+    )
+
+
+@bp.get("/import")
+@roles_required(*AP)
+def import_form():
+    """Upload or paste an invoice CSV; nothing is written until the dry run has been seen."""
+    return render_template("invoices/import.html", form=ImportInvoicesForm(), columns=COLUMNS)
+
+
+@bp.get("/import/template.csv")
+@roles_required(*AP)
+def import_template():
+    """The invoice CSV header with two example lines of one invoice."""
+    return Response(
+        "\ufeff" + invoices.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=invoices-template.csv"},
+    )
+
+
+def _upload_text(form: ImportInvoicesForm) -> str | None:
+    """The CSV as text (UTF-8, BOM tolerated), or None with the problem on the form."""
+    if not form.file.data:
+        return form.text.data
+    raw = form.file.data.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        form.file.errors.append("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
+        return None
+
+
+@bp.post("/import/preview")
+@roles_required(*AP)
+def import_preview():
+    """Dry run: every row with its problems; nothing is written."""
+    form = ImportInvoicesForm()
+    if form.validate_on_submit():
+        text = _upload_text(form)
+        if text is not None:
+            preview = invoices.preview_import(text)
+            confirm = ConfirmImportForm(formdata=None, csv_text=text)
+            return render_template(
+                "invoices/import_preview.html",
+                preview=preview,
+                confirm=confirm,
+                form=ImportInvoicesForm(formdata=None),
+            ), (200 if preview.ok else 422)
+    return render_template("invoices/import.html", form=form, columns=COLUMNS), 422
+
+
+@bp.post("/import")
+@roles_required(*AP)
+def import_create():
+    """Enter every invoice of the checked file: all or none; a repeat post adds none."""
+    confirm = ConfirmImportForm()
+    if not confirm.validate_on_submit():
+        flash("The import form was incomplete. Check the file again.", "error")
+        return redirect(url_for("invoices.import_form"), code=303)
+    try:
+        made = invoices.import_invoices(
+            confirm.csv_text.data, actor=current_user, submission_id=confirm.submission_id.data
+        )
+    except DomainError as err:
+        preview = invoices.preview_import(confirm.csv_text.data)
+        return render_template(
+            "invoices/import_preview.html",
+            preview=preview,
+            confirm=confirm,
+            form=ImportInvoicesForm(formdata=None),
+            error=str(err),
+        ), 422
+    held = sum(1 for invoice in made if invoice.status is InvoiceStatus.hold)
+    flash(
+        f"Imported {len(made)} invoice{'s' if len(made) != 1 else ''}: "
+        f"{len(made) - held} matched, {held} on hold.",
+        "success",
+    )
+    return redirect(url_for("invoices.index"), code=303)
