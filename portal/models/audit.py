@@ -16,6 +16,9 @@ class AuditEvent(IdMixin, Base):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),)
 
+    # Position in the trail (1, 2, 3...), drawn from the AUDIT counter: a gap shows a removed
+    # event, a number past the counter an event written around the portal.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     actor_label: Mapped[str] = mapped_column(String(120))
