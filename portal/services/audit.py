@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,11 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, DocumentCounter, User
 from portal.models.base import utcnow
 from portal.services.numbering import bump_counter
 
 GENESIS = "0" * 64
+AUDIT_COUNTER = "AUDIT"  # counts every event ever recorded: the trail's expected length
 
 
 def _plain(value: Any) -> Any:
@@ -72,11 +74,12 @@ def record(
     """
     # Serialise writers on the chain head: bumping the AUDIT counter locks it until commit,
     # so two transactions can never chain onto the same previous event.
-    bump_counter(session, "AUDIT")
+    seq = bump_counter(session, AUDIT_COUNTER)
     prev_hash = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     if subject is not None:
         session.flush()
     event = AuditEvent(
+        seq=seq,
         at=utcnow().replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         actor_label=actor_label or (actor.username if actor is not None else "system"),
@@ -93,11 +96,118 @@ def record(
     return event
 
 
-def verify_chain(session: Session) -> tuple[bool, int | None]:
-    """Walk the trail in order; (True, None) if intact, else (False, id of the first bad event)."""
-    prev = GENESIS
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
-        if event.prev_hash != prev or event_digest(prev, _fields(event)) != event.hash:
-            return False, event.id
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the trail is not as the portal wrote it."""
+
+    kind: str  # "altered", "removed" or "inserted"
+    event_id: int | None  # the event named (for "removed": the first one after the gap)
+    seq: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class TrailCheck:
+    """The result of walking the whole trail: how many events, and every break found."""
+
+    count: int
+    breaks: list[ChainBreak]
+
+    @property
+    def intact(self) -> bool:
+        """True when nothing was altered, removed or inserted."""
+        return not self.breaks
+
+
+def _counter_value(session: Session) -> int:
+    """How many events the portal has recorded (the AUDIT counter), 0 before the first."""
+    value = session.scalar(
+        select(DocumentCounter.last_value).where(DocumentCounter.key == AUDIT_COUNTER)
+    )
+    return int(value or 0)
+
+
+def verify_trail(session: Session, *, max_breaks: int = 20) -> TrailCheck:
+    """Walk the trail in sequence order and name what was altered, removed or inserted.
+
+    Each event must carry the next sequence number, point at the hash of the event before it and
+    hash to its own stored hash; the last number must be the AUDIT counter's value.
+    """
+    recorded = _counter_value(session)
+    breaks: list[ChainBreak] = []
+    expected, prev, count = 1, GENESIS, 0
+    prev_event: AuditEvent | None = None
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.id)
+    for event in session.scalars(stmt).yield_per(1000):
+        count += 1
+        if len(breaks) >= max_breaks:
+            continue
+        if event.seq is None or event.seq > recorded:
+            breaks.append(
+                ChainBreak(
+                    "inserted",
+                    event.id,
+                    event.seq,
+                    f"event #{event.id} ({event.action}) was written outside the portal: "
+                    f"sequence {event.seq} was never handed out (the portal has recorded "
+                    f"{recorded:,})",
+                )
+            )
+        elif event.seq > expected:
+            missing = event.seq - expected
+            span = str(expected) if missing == 1 else f"{expected} to {event.seq - 1}"
+            breaks.append(
+                ChainBreak(
+                    "removed",
+                    event.id,
+                    event.seq,
+                    f"{missing} event{'s' if missing > 1 else ''} removed before event "
+                    f"#{event.id}: sequence {span} is missing",
+                )
+            )
+        elif event.prev_hash != prev and prev_event is not None:
+            # Numbers run on but the link is broken: the event before was rewritten and re-hashed.
+            breaks.append(
+                ChainBreak(
+                    "altered",
+                    prev_event.id,
+                    prev_event.seq,
+                    f"event #{prev_event.id} ({prev_event.action}) was replaced: event "
+                    f"#{event.id} after it no longer links to it",
+                )
+            )
+        elif event.prev_hash != prev or event_digest(event.prev_hash, _fields(event)) != event.hash:
+            breaks.append(
+                ChainBreak(
+                    "altered",
+                    event.id,
+                    event.seq,
+                    f"event #{event.id} ({event.action}) was altered after it was written: "
+                    "its content no longer matches its hash",
+                )
+            )
         prev = event.hash
-    return True, None
+        prev_event = event
+        expected = (event.seq or expected) + 1
+    last = expected - 1
+    if last < recorded and len(breaks) < max_breaks:
+        missing = recorded - last
+        span = str(recorded) if missing == 1 else f"{last + 1} to {recorded}"
+        breaks.append(
+            ChainBreak(
+                "removed",
+                None,
+                last + 1,
+                f"the last {missing} event{'s' if missing > 1 else ''} were removed: "
+                f"sequence {span} is missing",
+            )
+        )
+    return TrailCheck(count=count, breaks=breaks)
+
+
+def verify_chain(session: Session) -> tuple[bool, int | None]:
+    """(True, None) if the trail is intact, else (False, id of the first event named)."""
+    check = verify_trail(session, max_breaks=1)
+    if check.intact:
+        return True, None
+    return False, check.breaks[0].event_id
