@@ -26,6 +26,14 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
     ),
+    NavItem(
+        "budgets.index",
+        "Budgets",
+        "chart",
+        roles=("approver", "supervisor", "buyer", "auditor"),
+        prefix="/budgets",
+    ),
+    NavItem("audit_trail.index", "Audit", "search", roles=("auditor",), prefix="/audit/"),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
@@ -35,8 +43,10 @@ def register_blueprints(app: Flask) -> None:
     """Attach every feature blueprint and the navigation context."""
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.assets import bp as assets_bp
+    from portal.blueprints.audit_trail import bp as audit_trail_bp
     from portal.blueprints.audits import bp as audits_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.budgets import bp as budgets_bp
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.parts import bp as parts_bp
@@ -52,6 +62,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(parts_bp)  # /work-orders/<id>/parts/..., /items/search
     app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
     app.register_blueprint(audits_bp)
+    app.register_blueprint(budgets_bp, url_prefix="/budgets")
+    app.register_blueprint(audit_trail_bp, url_prefix="/audit")
 
     @app.context_processor
     def navigation():
