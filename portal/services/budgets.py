@@ -6,7 +6,8 @@ is told and what finance sees never disagree.
 - **committed**: money promised but not yet spent: approved purchase requests not yet on a PO,
   plus the open value of PO lines (approved, issued or being received) not yet invoiced.
 - **actual**: money spent: matched, released or exported vendor invoice lines, stock issued to the
-  cost centre's work orders, and labour logged on them, dated inside the budget period.
+  cost centre's work orders, labour logged on them and reimbursed out-of-pocket purchases for
+  them, dated inside the budget period.
 - **remaining** = budget - committed - actual (negative when overspent).
 """
 
@@ -23,6 +24,7 @@ from portal.domain.statuses import (
     InvoiceStatus,
     InvoiceType,
     MovementKind,
+    OutOfPocketStatus,
     PurchaseOrderStatus,
     PurchaseRequestStatus,
 )
@@ -31,6 +33,7 @@ from portal.models import (
     Budget,
     CostCentre,
     LabourEntry,
+    OutOfPocketPurchase,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseRequest,
@@ -188,7 +191,7 @@ def committed(cost_centre_id: int) -> Decimal:
 
 
 def actual(cost_centre_id: int, start: date, end: date) -> Decimal:
-    """Invoiced, issued from stock and labour inside [start, end]."""
+    """Invoiced, issued from stock, labour and reimbursed purchases inside [start, end]."""
     invoices = _sum(
         select(func.sum(billed_sql()))
         .select_from(VendorInvoiceLine)
@@ -223,4 +226,15 @@ def actual(cost_centre_id: int, start: date, end: date) -> Decimal:
             LabourEntry.worked_on.between(start, end),
         )
     )
-    return money(invoices + stock + labour)
+    # Technicians' own-money purchases are spent once reimbursed.
+    out_of_pocket = _sum(
+        select(func.sum(OutOfPocketPurchase.amount))
+        .select_from(OutOfPocketPurchase)
+        .join(WorkOrder, WorkOrder.id == OutOfPocketPurchase.work_order_id)
+        .where(
+            WorkOrder.cost_centre_id == cost_centre_id,
+            OutOfPocketPurchase.status == OutOfPocketStatus.reimbursed,
+            OutOfPocketPurchase.bought_on.between(start, end),
+        )
+    )
+    return money(invoices + stock + labour + out_of_pocket)
