@@ -38,6 +38,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import audit
 from portal.services._uow import unit_of_work
+from portal.services.demo_costs import load_demo_costs
 from portal.services.demo_data import (
     BLOCK_ASSETS,
     BLOCK_COMMON,
@@ -477,6 +478,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         load_demo_requests(session, sites={"RBP": plant, "ECA": block}, assets=assets)
         progress("parts on work orders")
         load_demo_parts(session)
+        load_demo_costs(session)
         audit.record(
             session,
             actor=None,
