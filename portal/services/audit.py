@@ -228,11 +228,22 @@ def action_words(action: str) -> str:
 
 
 def _value_words(value: Any) -> str:
-    """A before/after value in words: nothing shows as an em dash."""
+    """A before/after value in words: nothing is an em dash, nested records read as phrases."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict):
+        parts = []
+        for key, inner in value.items():
+            label = str(key).replace("_", " ")
+            if isinstance(inner, list) and len(inner) == 2 and not isinstance(inner[0], dict):
+                parts.append(f"{label} {_value_words(inner[0])} → {_value_words(inner[1])}")
+            else:
+                parts.append(f"{label} {_value_words(inner)}")
+        return ", ".join(parts)
+    if isinstance(value, list):
+        return "; ".join(_value_words(item) for item in value)
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 

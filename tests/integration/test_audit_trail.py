@@ -189,6 +189,21 @@ def test_timeline_is_bounded(database):
     assert len(audit.timeline_for("User", user.id)) == audit.TIMELINE_SIZE
 
 
+def test_audit_changes_read_as_words_even_when_nested():
+    changes = audit.describe_changes(
+        {
+            "status": ["assigned", "in_progress"],
+            "stock": [{"storeroom": "RBP-MAIN", "reserved_qty": ["0.000", "2.000"]}],
+            "photo": True,
+        }
+    )
+    assert [(c.field, c.before, c.after) for c in changes] == [
+        ("status", "assigned", "in progress"),
+        ("stock", None, "storeroom RBP-MAIN, reserved qty 0.000 → 2.000"),
+        ("photo", None, "yes"),
+    ]
+
+
 # ---- the auditors' page ------------------------------------------------------------------------
 
 
