@@ -369,7 +369,7 @@ def cost_centre_drilldown(cost_centre_id: int, on: date | None = None) -> Drilld
         )
         for number, kind, text, amount, wo_id, wo_number in invoiced
     ] + [
-        DrillLine(wo_number, f"Labour and parts: {title}", money(amount), wo_id, wo_number)
+        DrillLine("Labour and parts", title, money(amount), wo_id, wo_number)
         for wo_id, wo_number, title, amount in by_work
     ]
     by_size = lambda line: abs(line.amount)  # noqa: E731
