@@ -378,3 +378,19 @@ def cost_centre_drilldown(cost_centre_id: int, on: date | None = None) -> Drilld
         commitments=sorted(commitments, key=by_size, reverse=True)[:DRILL_SIZE],
         actuals=sorted(actuals, key=by_size, reverse=True)[:DRILL_SIZE],
     )
+
+
+WATCH_SIZE = 3
+
+
+def budget_watch() -> list[BudgetRow]:
+    """The cost centres with the least budget left (share of budget), for the home page card."""
+    rows = budget_board()
+
+    def left_share(row: BudgetRow) -> Decimal:
+        position = row.position
+        if position.budget <= 0:
+            return Decimal(0) if position.remaining >= 0 else Decimal(-1)
+        return position.remaining / position.budget
+
+    return sorted(rows, key=left_share)[:WATCH_SIZE]

@@ -13,6 +13,7 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.services import costs
 
 QUEUE_SIZE = 8
 
@@ -37,6 +38,7 @@ class HomeBoard:
     tiles: list[Tile] = field(default_factory=list)
     show: str = "all"
     team: list[TeamRow] = field(default_factory=list)
+    budgets: list = field(default_factory=list)  # services.costs.BudgetRow, for money roles
 
 
 def open_work_query(assignee: User | None = None):
@@ -121,6 +123,8 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
+    if user.has_role(Role.approver, Role.buyer, Role.auditor):
+        board.budgets = costs.budget_watch()
     return board
 
 

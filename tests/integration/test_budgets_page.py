@@ -102,3 +102,13 @@ def test_budgets_are_for_money_roles_only(database, login_as):
     assert login_as(make_user(database, roles=["technician"])).get("/budgets/").status_code == 403
     for role in ("approver", "supervisor", "buyer", "admin", "auditor"):
         assert login_as(make_user(database, roles=[role])).get("/budgets/").status_code == 200
+
+
+def test_home_shows_money_roles_the_tightest_budgets_first(database, login_as):
+    _two_centres(database)
+    home = login_as(make_user(database, roles=["approver"])).get("/")
+    card = home.text[home.text.index('id="budget-watch-heading"') :]
+    assert card.index("BLOCK") < card.index("PLANT")  # over budget comes first
+    assert "-220.00 left" in card
+    technician_home = login_as(make_user(database, roles=["technician"])).get("/")
+    assert "budget-watch-heading" not in technician_home.text
