@@ -66,7 +66,7 @@ def test_budgets_page_and_drill_down_on_phone_and_desktop(page, live_server):
 
     position = live_server.query(plant_position)
     sign_in(page, "approver")
-    page.get_by_role("link", name="Budgets").click()
+    page.locator(".bottom-nav").get_by_role("link", name="Budgets", exact=True).click()
     page.wait_for_url(re.compile(r".*/budgets/$"))
     card = page.locator(".budget-card", has_text="CC-RBP-MNT")
     bar = card.get_by_role("img")
@@ -91,7 +91,7 @@ def test_budgets_page_and_drill_down_on_phone_and_desktop(page, live_server):
 
 def test_auditor_searches_the_trail_on_a_phone(page):
     sign_in(page, "auditor")
-    page.get_by_role("link", name="Audit").click()
+    page.locator(".bottom-nav").get_by_role("link", name="Audit", exact=True).click()
     page.wait_for_url(re.compile(r".*/audit/$"))
     page.evaluate("window.__marker = 'same page'")
     page.fill("#q", "reserved")
