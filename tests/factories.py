@@ -386,3 +386,108 @@ def make_contract(
     database.session.add(contract)
     database.session.commit()
     return contract
+
+
+# ---- costs: invoices, labour, stock movements and own-money purchases on a work order ----------
+
+# Imported here so this section only appends to the file.
+from portal.models import (  # noqa: E402
+    LabourEntry,
+    OutOfPocketPurchase,
+    StockMovement,
+    VendorInvoice,
+    VendorInvoiceLine,
+)
+
+
+def make_vendor_invoice(
+    database, po, *, lines, type=None, status=None, clerk=None, **overrides
+) -> VendorInvoice:
+    """An invoice (or credit memo) on `po`: lines {line_no: (qty, unit_price)}; matched by
+    default, dated today."""
+    from portal.domain.statuses import InvoiceStatus, InvoiceType
+
+    n = next(_seq)
+    clerk = clerk or make_user(database, roles=["ap_clerk"])
+    by_no = {line.line_no: line for line in po.lines}
+    invoice = VendorInvoice(
+        vendor_id=po.vendor_id,
+        purchase_order_id=po.id,
+        number=overrides.pop("number", f"INV-{n}"),
+        normalised_number=overrides.pop("normalised_number", f"INV{n}"),
+        type=type or InvoiceType.invoice,
+        invoice_on=overrides.pop("invoice_on", date.today()),
+        currency=overrides.pop("currency", "USD"),
+        status=status or InvoiceStatus.matched,
+        entered_by_id=clerk.id,
+        **overrides,
+    )
+    database.session.add(invoice)
+    database.session.flush()
+    for position, (line_no, (qty, price)) in enumerate(lines.items(), start=1):
+        database.session.add(
+            VendorInvoiceLine(
+                invoice_id=invoice.id,
+                position=position,
+                purchase_order_line_id=by_no[line_no].id,
+                line_ref=str(line_no),
+                qty=Decimal(str(qty)),
+                unit_price=Decimal(str(price)),
+            )
+        )
+    database.session.commit()
+    return invoice
+
+
+def make_labour_entry(database, wo, *, hours="1", rate="50.00", user=None, **overrides):
+    """Hours logged on `wo`, costed at hours x rate."""
+    user = user or make_user(database)
+    entry = LabourEntry(
+        work_order_id=wo.id,
+        user_id=user.id,
+        worked_on=overrides.pop("worked_on", date.today()),
+        hours=Decimal(hours),
+        rate=Decimal(rate),
+        cost_amount=overrides.pop("cost_amount", Decimal(hours) * Decimal(rate)),
+        **overrides,
+    )
+    database.session.add(entry)
+    database.session.commit()
+    return entry
+
+
+def make_stock_movement(database, wo, *, qty, unit_cost, kind=None, item=None, storeroom=None):
+    """Stock issued to (qty < 0) or returned from (qty > 0) `wo`."""
+    from portal.domain.statuses import MovementKind
+
+    item = item or make_item(database)
+    storeroom = storeroom or make_storeroom(database)
+    movement = StockMovement(
+        item_id=item.id,
+        storeroom_id=storeroom.id,
+        kind=kind or (MovementKind.issue if Decimal(qty) < 0 else MovementKind.return_),
+        qty=Decimal(qty),
+        unit_cost=Decimal(unit_cost),
+        work_order_id=wo.id,
+    )
+    database.session.add(movement)
+    database.session.commit()
+    return movement
+
+
+def make_out_of_pocket(database, wo, *, amount, status=None, user=None):
+    """A technician's own-money purchase for `wo` (submitted unless told otherwise)."""
+    from portal.domain.statuses import OutOfPocketStatus
+
+    user = user or make_user(database)
+    purchase = OutOfPocketPurchase(
+        work_order_id=wo.id,
+        user_id=user.id,
+        description="Hose clamps from the hardware store",
+        amount=Decimal(amount),
+        bought_on=date.today(),
+        status=status or OutOfPocketStatus.submitted,
+    )
+    database.session.add(purchase)
+    database.session.commit()
+    return purchase

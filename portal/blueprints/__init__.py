@@ -90,8 +90,10 @@ def register_blueprints(app: Flask) -> None:
     """Attach every feature blueprint and the navigation context."""
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.assets import bp as assets_bp
+    from portal.blueprints.audit_trail import bp as audit_trail_bp
     from portal.blueprints.audits import bp as audits_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.budgets import bp as budgets_bp
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.invoices import bp as invoices_bp
     from portal.blueprints.main import bp as main_bp
@@ -117,6 +119,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(purchase_orders_bp, url_prefix="/purchase-orders")
     app.register_blueprint(receiving_bp)  # /receiving/...
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
+    app.register_blueprint(budgets_bp, url_prefix="/budgets")
+    app.register_blueprint(audit_trail_bp, url_prefix="/audit")
 
     @app.context_processor
     def navigation():

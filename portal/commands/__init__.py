@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.commands.audit import audit_cli
 from portal.commands.match import match_command
 from portal.domain.errors import DomainError
 from portal.domain.roles import parse_roles
@@ -52,3 +53,4 @@ def demo_command():
 
 
 portal_cli.add_command(match_command)
+portal_cli.add_command(audit_cli)

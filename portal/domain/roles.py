@@ -13,6 +13,7 @@ class Role(StrEnum):
     approver = "approver"
     ap_clerk = "ap_clerk"
     admin = "admin"
+    auditor = "auditor"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -23,6 +24,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.approver: "Approver",
     Role.ap_clerk: "Accounts payable",
     Role.admin: "Administrator",
+    Role.auditor: "Auditor",
 }
 
 

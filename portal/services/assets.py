@@ -13,10 +13,11 @@ from sqlalchemy.orm import joinedload
 from portal.domain.errors import NotFound
 from portal.domain.work_orders import OPEN_STATUSES
 from portal.extensions import db
-from portal.models import Asset, LabourEntry, Location, PartLine, User, WorkOrder
-from portal.models.base import ZERO, utcnow
-from portal.services import audit
+from portal.models import Asset, Location, User, WorkOrder
+from portal.models.base import utcnow
+from portal.services import audit, costs
 from portal.services._uow import unit_of_work
+from portal.services.costs import CostRollup
 
 HISTORY_SIZE = 10
 _CODE_NOISE = re.compile(r"[\s\-_.]")
@@ -61,13 +62,12 @@ class AssetPage:
     asset: Asset
     open_orders: list[WorkOrder]
     history: list[WorkOrder]
-    parts_cost: Decimal
-    labour_cost: Decimal
+    costs: CostRollup
 
     @property
     def total_cost(self) -> Decimal:
-        """Cost so far: parts issued plus labour, over all its work orders."""
-        return self.parts_cost + self.labour_cost
+        """Cost so far: what has been spent over all its work orders (see services.costs)."""
+        return self.costs.actual
 
 
 def page(asset_id: int) -> AssetPage:
@@ -101,20 +101,7 @@ def page(asset_id: int) -> AssetPage:
             .limit(HISTORY_SIZE)
         ).unique()
     )
-    of_asset = select(WorkOrder.id).where(WorkOrder.asset_id == asset_id)
-    parts_cost = db.session.scalar(
-        select(func.coalesce(func.sum(PartLine.issued_cost_amount), 0)).where(
-            PartLine.work_order_id.in_(of_asset)
-        )
-    )
-    labour_cost = db.session.scalar(
-        select(func.coalesce(func.sum(LabourEntry.cost_amount), 0)).where(
-            LabourEntry.work_order_id.in_(of_asset)
-        )
-    )
-    return AssetPage(
-        asset, open_orders, history, Decimal(parts_cost or ZERO), Decimal(labour_cost or ZERO)
-    )
+    return AssetPage(asset, open_orders, history, costs.asset_costs(asset_id))
 
 
 def rotate_token(asset_id: int, *, actor: User, reason: str) -> Asset:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent, User
+from portal.extensions import db
+from portal.models import AuditEvent, DocumentCounter, User
 from portal.models.base import utcnow
 from portal.services.numbering import bump_counter
 
 GENESIS = "0" * 64
+AUDIT_COUNTER = "AUDIT"  # counts every event ever recorded: the trail's expected length
 
 
 def _plain(value: Any) -> Any:
@@ -72,11 +76,12 @@ def record(
     """
     # Serialise writers on the chain head: bumping the AUDIT counter locks it until commit,
     # so two transactions can never chain onto the same previous event.
-    bump_counter(session, "AUDIT")
+    seq = bump_counter(session, AUDIT_COUNTER)
     prev_hash = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     if subject is not None:
         session.flush()
     event = AuditEvent(
+        seq=seq,
         at=utcnow().replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         actor_label=actor_label or (actor.username if actor is not None else "system"),
@@ -93,11 +98,329 @@ def record(
     return event
 
 
-def verify_chain(session: Session) -> tuple[bool, int | None]:
-    """Walk the trail in order; (True, None) if intact, else (False, id of the first bad event)."""
-    prev = GENESIS
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
-        if event.prev_hash != prev or event_digest(prev, _fields(event)) != event.hash:
-            return False, event.id
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the trail is not as the portal wrote it."""
+
+    kind: str  # "altered", "removed" or "inserted"
+    event_id: int | None  # the event named (for "removed": the first one after the gap)
+    seq: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class TrailCheck:
+    """The result of walking the whole trail: how many events, and every break found."""
+
+    count: int
+    breaks: list[ChainBreak]
+
+    @property
+    def intact(self) -> bool:
+        """True when nothing was altered, removed or inserted."""
+        return not self.breaks
+
+
+def _counter_value(session: Session) -> int:
+    """How many events the portal has recorded (the AUDIT counter), 0 before the first."""
+    value = session.scalar(
+        select(DocumentCounter.last_value).where(DocumentCounter.key == AUDIT_COUNTER)
+    )
+    return int(value or 0)
+
+
+def verify_trail(session: Session, *, max_breaks: int = 20) -> TrailCheck:
+    """Walk the trail in sequence order and name what was altered, removed or inserted.
+
+    Each event must carry the next sequence number, point at the hash of the event before it and
+    hash to its own stored hash; the last number must be the AUDIT counter's value.
+    """
+    recorded = _counter_value(session)
+    breaks: list[ChainBreak] = []
+    expected, prev, count = 1, GENESIS, 0
+    prev_event: AuditEvent | None = None
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.id)
+    for event in session.scalars(stmt).yield_per(1000):
+        count += 1
+        if len(breaks) >= max_breaks:
+            continue
+        if event.seq is None or event.seq > recorded:
+            breaks.append(
+                ChainBreak(
+                    "inserted",
+                    event.id,
+                    event.seq,
+                    f"event #{event.id} ({event.action}) was written outside the portal: "
+                    f"sequence {event.seq} was never handed out (the portal has recorded "
+                    f"{recorded:,})",
+                )
+            )
+        elif event.seq > expected:
+            missing = event.seq - expected
+            span = str(expected) if missing == 1 else f"{expected} to {event.seq - 1}"
+            breaks.append(
+                ChainBreak(
+                    "removed",
+                    event.id,
+                    event.seq,
+                    f"{missing} event{'s' if missing > 1 else ''} removed before event "
+                    f"#{event.id}: sequence {span} is missing",
+                )
+            )
+        elif event.prev_hash != prev and prev_event is not None:
+            # Numbers run on but the link is broken: the event before was rewritten and re-hashed.
+            breaks.append(
+                ChainBreak(
+                    "altered",
+                    prev_event.id,
+                    prev_event.seq,
+                    f"event #{prev_event.id} ({prev_event.action}) was replaced: event "
+                    f"#{event.id} after it no longer links to it",
+                )
+            )
+        elif event.prev_hash != prev or event_digest(event.prev_hash, _fields(event)) != event.hash:
+            breaks.append(
+                ChainBreak(
+                    "altered",
+                    event.id,
+                    event.seq,
+                    f"event #{event.id} ({event.action}) was altered after it was written: "
+                    "its content no longer matches its hash",
+                )
+            )
         prev = event.hash
-    return True, None
+        prev_event = event
+        expected = (event.seq or expected) + 1
+    last = expected - 1
+    if last < recorded and len(breaks) < max_breaks:
+        missing = recorded - last
+        span = str(recorded) if missing == 1 else f"{last + 1} to {recorded}"
+        breaks.append(
+            ChainBreak(
+                "removed",
+                None,
+                last + 1,
+                f"the last {missing} event{'s' if missing > 1 else ''} were removed: "
+                f"sequence {span} is missing",
+            )
+        )
+    return TrailCheck(count=count, breaks=breaks)
+
+
+def verify_chain(session: Session) -> tuple[bool, int | None]:
+    """(True, None) if the trail is intact, else (False, id of the first event named)."""
+    check = verify_trail(session, max_breaks=1)
+    if check.intact:
+        return True, None
+    return False, check.breaks[0].event_id
+
+
+# ---- reading the trail: timelines and the auditors' search -------------------------------------
+
+TIMELINE_SIZE = 30
+SEARCH_PAGE_SIZE = 50
+
+
+def action_words(action: str) -> str:
+    """'work_order.status_changed' -> 'Work order status changed'."""
+    text = action.replace(".", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _value_words(value: Any) -> str:
+    """A before/after value in words: nothing is an em dash, nested records read as phrases."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        parts = []
+        for key, inner in value.items():
+            label = str(key).replace("_", " ")
+            if isinstance(inner, list) and len(inner) == 2 and not isinstance(inner[0], dict):
+                parts.append(f"{label} {_value_words(inner[0])} → {_value_words(inner[1])}")
+            else:
+                parts.append(f"{label} {_value_words(inner)}")
+        return ", ".join(parts)
+    if isinstance(value, list):
+        return "; ".join(_value_words(item) for item in value)
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field's move, in words."""
+
+    field: str
+    before: str | None  # None: a plain fact, not a move
+    after: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One audit event told in words: who, when, what, before -> after, why."""
+
+    id: int
+    seq: int | None
+    at: datetime
+    who: str
+    what: str
+    action: str
+    subject: str
+    changes: list[Change]
+    why: str | None
+
+
+def describe_changes(changes: dict | None) -> list[Change]:
+    """The changes dict as words; [before, after] pairs become moves, anything else a fact."""
+    described = []
+    for name, value in (changes or {}).items():
+        label = str(name).replace("_", " ")
+        if isinstance(value, list) and len(value) == 2:
+            described.append(Change(label, _value_words(value[0]), _value_words(value[1])))
+        else:
+            described.append(Change(label, None, _value_words(value)))
+    return described
+
+
+def _entry(event: AuditEvent) -> TimelineEntry:
+    """An event as a timeline entry."""
+    subject = event.subject_label or (
+        f"{event.subject_type} {event.subject_id}" if event.subject_id else event.subject_type
+    )
+    return TimelineEntry(
+        id=event.id,
+        seq=event.seq,
+        at=event.at,
+        who=event.actor_label,
+        what=action_words(event.action),
+        action=event.action,
+        subject=subject,
+        changes=describe_changes(event.changes),
+        why=event.why,
+    )
+
+
+def timeline_for(
+    subject_type: str, subject_id: int, *, limit: int = TIMELINE_SIZE
+) -> list[TimelineEntry]:
+    """The latest events about one document (e.g. "WorkOrder", 12), newest first, bounded."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+        .order_by(AuditEvent.seq.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [_entry(event) for event in events]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the auditor searched for; every part optional."""
+
+    text: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    subject: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of matching events, newest first."""
+
+    entries: list[TimelineEntry]
+    page: int
+    total: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matches fill (at least 1)."""
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        """True when there is a later page."""
+        return self.page < self.pages
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for `text`, its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(criteria: EventFilter):
+    """SELECT of the events matching `criteria` (no order, no limit)."""
+    stmt = select(AuditEvent)
+    if criteria.text and criteria.text.strip():
+        like = _like(criteria.text.strip())
+        stmt = stmt.where(
+            or_(
+                func.lower(AuditEvent.action).like(like, escape="\\"),
+                func.lower(AuditEvent.subject_label).like(like, escape="\\"),
+                func.lower(AuditEvent.actor_label).like(like, escape="\\"),
+                func.lower(AuditEvent.why).like(like, escape="\\"),
+                func.lower(cast(AuditEvent.changes, String)).like(like, escape="\\"),
+            )
+        )
+    if criteria.actor and criteria.actor.strip():
+        stmt = stmt.where(func.lower(AuditEvent.actor_label) == criteria.actor.strip().lower())
+    if criteria.action and criteria.action.strip():
+        stmt = stmt.where(
+            func.lower(AuditEvent.action).like(_like(criteria.action.strip()), escape="\\")
+        )
+    if criteria.subject and criteria.subject.strip():
+        stmt = stmt.where(func.upper(AuditEvent.subject_label) == criteria.subject.strip().upper())
+    if criteria.date_from:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(criteria.date_from, time.min, UTC))
+    if criteria.date_to:
+        after = datetime.combine(criteria.date_to + timedelta(days=1), time.min, UTC)
+        stmt = stmt.where(AuditEvent.at < after)
+    return stmt
+
+
+def search_events(
+    criteria: EventFilter, *, page: int = 1, page_size: int = SEARCH_PAGE_SIZE
+) -> EventPage:
+    """One page of events matching `criteria`, newest first (two queries)."""
+    stmt = _filtered(criteria)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    events = db.session.scalars(
+        stmt.order_by(AuditEvent.seq.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return EventPage([_entry(e) for e in events], page, total, page_size)
+
+
+def actors() -> list[str]:
+    """Everyone who appears in the trail, for the actor filter (a bounded list)."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent.actor_label).distinct().order_by(AuditEvent.actor_label).limit(500)
+        )
+    )
+
+
+CSV_COLUMNS = ["seq", "at", "actor", "action", "subject_type", "subject", "changes", "why"]
+
+
+def events_csv_rows(criteria: EventFilter) -> Iterator[list[str]]:
+    """Every matching event as CSV cells, oldest first, streamed in chunks."""
+    yield CSV_COLUMNS
+    stmt = _filtered(criteria).order_by(AuditEvent.seq, AuditEvent.id)
+    for event in db.session.scalars(stmt.execution_options(yield_per=1000)):
+        yield [
+            str(event.seq),
+            event.at.isoformat(),
+            event.actor_label,
+            event.action,
+            event.subject_type,
+            event.subject_label or (str(event.subject_id) if event.subject_id else ""),
+            json.dumps(event.changes, sort_keys=True, ensure_ascii=False),
+            event.why or "",
+        ]

@@ -6,7 +6,8 @@ is told and what finance sees never disagree.
 - **committed**: money promised but not yet spent: approved purchase requests not yet on a PO,
   plus the open value of PO lines (approved, issued or being received) not yet invoiced.
 - **actual**: money spent: matched, released or exported vendor invoice lines, stock issued to the
-  cost centre's work orders, and labour logged on them, dated inside the budget period.
+  cost centre's work orders, labour logged on them and reimbursed out-of-pocket purchases for
+  them, dated inside the budget period.
 - **remaining** = budget - committed - actual (negative when overspent).
 """
 
@@ -23,6 +24,7 @@ from portal.domain.statuses import (
     InvoiceStatus,
     InvoiceType,
     MovementKind,
+    OutOfPocketStatus,
     PurchaseOrderStatus,
     PurchaseRequestStatus,
 )
@@ -31,6 +33,7 @@ from portal.models import (
     Budget,
     CostCentre,
     LabourEntry,
+    OutOfPocketPurchase,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseRequest,
@@ -85,12 +88,50 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _amount(qty, price, discount=None):
+def amount_sql(qty, price, discount=None):
     """qty x price x (100 - discount) / 100 as SQL, exact numeric on both databases."""
     total = cast(qty, Numeric(28, 6)) * cast(price, Numeric(28, 6))
     if discount is not None:
         total = total * (literal(100) - cast(discount, Numeric(28, 6))) / literal(100)
     return total
+
+
+def billed_sql():
+    """An invoice line's amount as SQL, negative on a credit memo (join VendorInvoice)."""
+    billed = amount_sql(VendorInvoiceLine.qty, VendorInvoiceLine.unit_price)
+    return case((VendorInvoice.type == InvoiceType.credit_memo, -billed), else_=billed)
+
+
+def invoiced_sql():
+    """What spent invoices have billed so far on the outer query's PO line (a scalar subquery)."""
+    return (
+        select(func.coalesce(func.sum(billed_sql()), 0))
+        .select_from(VendorInvoiceLine)
+        .join(VendorInvoice, VendorInvoice.id == VendorInvoiceLine.invoice_id)
+        .where(
+            VendorInvoiceLine.purchase_order_line_id == PurchaseOrderLine.id,
+            VendorInvoice.status.in_(SPENT_INVOICE),
+        )
+        .scalar_subquery()
+    )
+
+
+def open_value_sql():
+    """A PO line's ordered value net of discount, as SQL."""
+    return amount_sql(
+        PurchaseOrderLine.qty, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_percent
+    )
+
+
+def still_committed_sql():
+    """A PO line's value not yet invoiced (never below zero), as SQL."""
+    left = open_value_sql() - invoiced_sql()
+    return case((left > 0, left), else_=0)
+
+
+def stock_cost_sql():
+    """Cost of an issue or return movement to a work order: issues (qty < 0) count positive."""
+    return -amount_sql(StockMovement.qty, StockMovement.unit_cost)
 
 
 def position(cost_centre_id: int, on: date | None = None) -> BudgetPosition:
@@ -129,7 +170,7 @@ def positions(on: date | None = None) -> list[BudgetPosition]:
 def committed(cost_centre_id: int) -> Decimal:
     """Approved PR lines not yet ordered plus PO line value not yet invoiced."""
     approved_requests = _sum(
-        select(func.sum(_amount(PurchaseRequestLine.qty, PurchaseRequestLine.unit_price)))
+        select(func.sum(amount_sql(PurchaseRequestLine.qty, PurchaseRequestLine.unit_price)))
         .select_from(PurchaseRequestLine)
         .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
         .where(
@@ -137,35 +178,8 @@ def committed(cost_centre_id: int) -> Decimal:
             PurchaseRequest.status == PurchaseRequestStatus.approved,
         )
     )
-    invoiced = (
-        select(
-            func.coalesce(
-                func.sum(
-                    case(
-                        (
-                            VendorInvoice.type == InvoiceType.credit_memo,
-                            -_amount(VendorInvoiceLine.qty, VendorInvoiceLine.unit_price),
-                        ),
-                        else_=_amount(VendorInvoiceLine.qty, VendorInvoiceLine.unit_price),
-                    )
-                ),
-                0,
-            )
-        )
-        .select_from(VendorInvoiceLine)
-        .join(VendorInvoice, VendorInvoice.id == VendorInvoiceLine.invoice_id)
-        .where(
-            VendorInvoiceLine.purchase_order_line_id == PurchaseOrderLine.id,
-            VendorInvoice.status.in_(SPENT_INVOICE),
-        )
-        .scalar_subquery()
-    )
-    open_value = _amount(
-        PurchaseOrderLine.qty, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_percent
-    )
-    left = open_value - invoiced
     ordered = _sum(
-        select(func.sum(case((left > 0, left), else_=0)))
+        select(func.sum(still_committed_sql()))
         .select_from(PurchaseOrderLine)
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
         .where(
@@ -177,12 +191,9 @@ def committed(cost_centre_id: int) -> Decimal:
 
 
 def actual(cost_centre_id: int, start: date, end: date) -> Decimal:
-    """Invoiced, issued from stock and labour inside [start, end]."""
-    billed = _amount(VendorInvoiceLine.qty, VendorInvoiceLine.unit_price)
+    """Invoiced, issued from stock, labour and reimbursed purchases inside [start, end]."""
     invoices = _sum(
-        select(
-            func.sum(case((VendorInvoice.type == InvoiceType.credit_memo, -billed), else_=billed))
-        )
+        select(func.sum(billed_sql()))
         .select_from(VendorInvoiceLine)
         .join(VendorInvoice, VendorInvoice.id == VendorInvoiceLine.invoice_id)
         .join(PurchaseOrderLine, PurchaseOrderLine.id == VendorInvoiceLine.purchase_order_line_id)
@@ -194,7 +205,7 @@ def actual(cost_centre_id: int, start: date, end: date) -> Decimal:
     )
     # Issues are stored with a negative quantity; returns to stock bring the cost back.
     stock = _sum(
-        select(func.sum(-_amount(StockMovement.qty, StockMovement.unit_cost)))
+        select(func.sum(stock_cost_sql()))
         .select_from(StockMovement)
         .join(WorkOrder, WorkOrder.id == StockMovement.work_order_id)
         .where(
@@ -215,4 +226,15 @@ def actual(cost_centre_id: int, start: date, end: date) -> Decimal:
             LabourEntry.worked_on.between(start, end),
         )
     )
-    return money(invoices + stock + labour)
+    # Technicians' own-money purchases are spent once reimbursed.
+    out_of_pocket = _sum(
+        select(func.sum(OutOfPocketPurchase.amount))
+        .select_from(OutOfPocketPurchase)
+        .join(WorkOrder, WorkOrder.id == OutOfPocketPurchase.work_order_id)
+        .where(
+            WorkOrder.cost_centre_id == cost_centre_id,
+            OutOfPocketPurchase.status == OutOfPocketStatus.reimbursed,
+            OutOfPocketPurchase.bought_on.between(start, end),
+        )
+    )
+    return money(invoices + stock + labour + out_of_pocket)

@@ -13,6 +13,7 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.services import costs
 from portal.services.purchase_orders import buyer_counts
 
 QUEUE_SIZE = 8
@@ -41,6 +42,7 @@ class HomeBoard:
     approvals: object | None = None  # services.approvals.WaitingCard: PRs waiting for this person
     buying: object | None = None  # services.purchase_orders.BuyerCounts, for buyers
     parts_arrived: list = field(default_factory=list)  # receiving.ArrivedCard, newest first
+    budgets: list = field(default_factory=list)  # services.costs.BudgetRow, for money roles
 
 
 def open_work_query(assignee: User | None = None):
@@ -135,6 +137,8 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     from portal.services import receiving
 
     board.parts_arrived = receiving.parts_arrived_for(user, now=now)
+    if user.has_role(Role.approver, Role.buyer, Role.auditor):
+        board.budgets = costs.budget_watch()
     return board
 
 

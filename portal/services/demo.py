@@ -39,6 +39,7 @@ from portal.models.base import utcnow
 from portal.services import audit
 from portal.services._uow import unit_of_work
 from portal.services.demo_approvals import load_demo_approvals
+from portal.services.demo_costs import load_demo_costs
 from portal.services.demo_data import (
     BLOCK_ASSETS,
     BLOCK_COMMON,
@@ -486,6 +487,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         progress("purchase orders")
         load_demo_orders(session)
         load_demo_invoices(session)
+        load_demo_costs(session)
         audit.record(
             session,
             actor=None,

@@ -11,6 +11,7 @@ USERS = [
     ("approver", "Arjun Mehta", [Role.approver], "Finance", None),
     ("ap_clerk", "Alex Dubois", [Role.ap_clerk], "Accounts payable", None),
     ("admin", "Ada Kowalski", [Role.admin], "IT", None),
+    ("auditor", "Aino Virtanen", [Role.auditor], "Internal audit", None),
 ]
 
 PLANT_AREAS = {
