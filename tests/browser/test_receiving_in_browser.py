@@ -235,6 +235,8 @@ def test_storekeeper_receives_part_then_the_rest_and_the_technician_sees_the_par
     sign_in(page, "technician")
     card = page.get_by_role("link", name=re.compile(f"Parts arrived for {made['wo']}"))
     expect(card).to_be_visible()
+    tall_screenshot(page, "receiving-parts-arrived-home")
+    assert axe_violations(page) == []
     card.click()
     page.wait_for_url(re.compile(rf".*/work-orders/{made['wo_id']}$"))
     expect(page.locator("main")).to_contain_text("All parts are here")
