@@ -21,6 +21,7 @@ from portal.models.invoicing import (
     VendorInvoice,
     VendorInvoiceLine,
 )
+from portal.models.policy import PolicyRule
 from portal.models.purchasing import (
     Approval,
     PurchaseOrder,
@@ -68,6 +69,7 @@ __all__ = [
     "OutOfPocketPurchase",
     "PartLine",
     "PaymentExport",
+    "PolicyRule",
     "PreferredVendor",
     "PurchaseOrder",
     "PurchaseOrderLine",
