@@ -26,6 +26,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
     ),
+    NavItem("maverick.index", "Maverick", "cart", roles=("buyer", "approver"), prefix="/maverick"),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
@@ -39,7 +40,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.maverick import bp as maverick_bp
     from portal.blueprints.parts import bp as parts_bp
+    from portal.blueprints.policy import bp as policy_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
     from portal.blueprints.work_requests import bp as work_requests_bp
 
@@ -52,6 +55,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(parts_bp)  # /work-orders/<id>/parts/..., /items/search
     app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
     app.register_blueprint(audits_bp)
+    app.register_blueprint(
+        policy_bp
+    )  # /policy/..., /out-of-pocket/..., /work-orders/<id>/out-of-pocket
+    app.register_blueprint(maverick_bp, url_prefix="/maverick")
 
     @app.context_processor
     def navigation():

@@ -94,7 +94,12 @@ class Decision:
 
     def as_dict(self) -> dict:
         """For storing on a PR line (JSON), beside the sourcing warnings."""
-        return {"code": self.code, "rule_id": self.rule_id, "rule": self.rule_name, "text": self.text}
+        return {
+            "code": self.code,
+            "rule_id": self.rule_id,
+            "rule": self.rule_name,
+            "text": self.text,
+        }
 
 
 # ---------------------------------------------------------------- checking a rule's settings
@@ -206,7 +211,7 @@ def scope_words(item_kinds: tuple[ItemKind, ...] | list[ItemKind]) -> str:
     kinds = [ItemKind(k) for k in item_kinds]
     if not kinds or set(kinds) == set(ItemKind):
         return "any purchase"
-    words = [ITEM_KIND_WORDS[k] for k in ItemKind if k in kinds]
+    words = [words for k, words in ITEM_KIND_WORDS.items() if k in kinds]
     return " and ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
@@ -289,3 +294,21 @@ def warning_text(entry: object) -> str:
 def has_code(entries: list | None, code: str) -> bool:
     """True when stored warnings hold one with this code (off_contract, po_required...)."""
     return any(isinstance(e, dict) and e.get("code") == code for e in entries or [])
+
+
+def decision_texts(entries: list | None) -> list[str]:
+    """The policy's reasons stored on a PR line, in words ("PO required: ...")."""
+    return [
+        warning_text(e)
+        for e in entries or []
+        if isinstance(e, dict) and e.get("code") == PO_REQUIRED
+    ]
+
+
+def warning_texts(entries: list | None, *, coded: bool = True) -> list[str]:
+    """Stored PR-line warnings as words, policy decisions first (unless `coded` is False: then
+    only the other notes), then the sourcing notes."""
+    entries = list(entries or [])
+    rest = [e for e in entries if not (isinstance(e, dict) and e.get("code") == PO_REQUIRED)]
+    texts = [warning_text(e) for e in rest]
+    return [*decision_texts(entries), *texts] if coded else texts

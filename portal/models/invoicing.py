@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.accounts import User
-
 from portal.domain.statuses import (
     HoldStatus,
     InvoiceStatus,
@@ -18,6 +16,7 @@ from portal.domain.statuses import (
     MatchStatus,
     OutOfPocketStatus,
 )
+from portal.models.accounts import User
 from portal.models.base import (
     ZERO,
     Base,

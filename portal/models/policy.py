@@ -1,4 +1,4 @@
-"""The purchasing policy: rules kept as data, edited by an admin, evaluated when a need is raised."""
+"""The purchasing policy: rules kept as data, edited by an admin, checked when a need is raised."""
 
 from __future__ import annotations
 
