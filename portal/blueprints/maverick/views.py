@@ -8,6 +8,7 @@ from flask import Response, current_app, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.blueprints.maverick import bp
@@ -24,7 +25,9 @@ class ReportForm(FlaskForm):
 
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
-    by = SelectField(choices=[(g.value, label) for g, label in maverick.GROUP_LABELS.items()])
+    by = SelectField(
+        choices=[SelectChoice(g.value, label) for g, label in maverick.GROUP_LABELS.items()]
+    )
     key = StringField(validators=[Optional()])
 
 

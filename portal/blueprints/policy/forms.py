@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -27,11 +28,14 @@ class PolicyRuleForm(IdempotentForm):
     name = StringField("Name", validators=[InputRequired("Give the rule a name."), Length(max=120)])
     kind = SelectField(
         "What it looks at",
-        choices=[(kind.value, label) for kind, label in RULE_KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in RULE_KIND_LABELS.items()],
     )
     amount = StringField("Limit (PO required at or above)", validators=[Optional(), Length(max=20)])
     item_kinds = CheckboxesField(
-        "For", choices=[(kind.value, words.capitalize()) for kind, words in ITEM_KIND_WORDS.items()]
+        "For",
+        choices=[
+            SelectChoice(kind.value, words.capitalize()) for kind, words in ITEM_KIND_WORDS.items()
+        ],
     )
     categories = StringField("Categories, comma-separated", validators=[Length(max=500)])
     message = StringField("Own message (optional)", validators=[Optional(), Length(max=300)])
@@ -77,5 +81,7 @@ class OutOfPocketForm(IdempotentForm):
 class ReviewForm(FlaskForm):
     """Reimburse or refuse; refusing needs a reason."""
 
-    decision = SelectField(choices=[("approve", "Reimburse"), ("refuse", "Refuse")])
+    decision = SelectField(
+        choices=[SelectChoice("approve", "Reimburse"), SelectChoice("refuse", "Refuse")]
+    )
     reason = StringField("Reason", validators=[Length(max=1000)])
