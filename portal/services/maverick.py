@@ -206,7 +206,11 @@ def _columns(**values):
         "invoice_number": String(40),
         "oop_id": Integer,
     }
-    return [type_coerce(values.get(name, null()), kind).label(name) for name, kind in types.items()]
+    # A NULL is cast, not just typed: PostgreSQL will not unite an untyped NULL with integers.
+    return [
+        (type_coerce(values[name], kind) if name in values else cast(null(), kind)).label(name)
+        for name, kind in types.items()
+    ]
 
 
 def _after_the_fact():

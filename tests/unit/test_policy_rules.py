@@ -91,7 +91,8 @@ def test_a_non_preferred_vendor_without_contract_needs_a_po():
     )
     [decision] = evaluate(need, [rule])
     assert decision.text == (
-        "PO required: Flowline is not a preferred vendor for Seals and has no contract for SEAL-M32."
+        "PO required: Flowline is not a preferred vendor for Seals"
+        " and has no contract for SEAL-M32."
     )
 
 
