@@ -49,6 +49,7 @@ from portal.services.demo_data import (
     VENDORS,
 )
 from portal.services.demo_parts import load_demo_parts
+from portal.services.demo_policy import load_demo_policy
 from portal.services.demo_requests import load_demo_requests
 from portal.services.numbering import next_number
 
@@ -475,6 +476,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         session.flush()
         progress("work requests")
         load_demo_requests(session, sites={"RBP": plant, "ECA": block}, assets=assets)
+        load_demo_policy(session)  # rules first: the demo parts are requested under the policy
         progress("parts on work orders")
         load_demo_parts(session)
         audit.record(
