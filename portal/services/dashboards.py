@@ -13,6 +13,8 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.services import out_of_pocket
+from portal.services.out_of_pocket import HomeCard
 
 QUEUE_SIZE = 8
 
@@ -37,6 +39,7 @@ class HomeBoard:
     tiles: list[Tile] = field(default_factory=list)
     show: str = "all"
     team: list[TeamRow] = field(default_factory=list)
+    purchasing: HomeCard | None = None  # out-of-pocket review, maverick spend, policy
 
 
 def open_work_query(assignee: User | None = None):
@@ -121,6 +124,7 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
+    board.purchasing = out_of_pocket.home_card(user)
     return board
 
 

@@ -229,3 +229,25 @@ def review_purchase(
             why=decision.reason,
         )
     return purchase
+
+
+@dataclass
+class HomeCard:
+    """The purchasing card on the home page: what waits for review and where the policy lives."""
+
+    waiting: int | None  # None: the user does not review out-of-pocket purchases
+    show_maverick: bool
+    show_policy: bool
+
+
+def home_card(user: User) -> HomeCard | None:
+    """The card for reviewers, buyers, approvers and admins; None for everyone else (1 query)."""
+    reviews = user.has_role("supervisor", "approver")
+    maverick = user.has_role("buyer", "approver", "supervisor")
+    if not (reviews or maverick):  # admin holds every role, so admins see the card too
+        return None
+    return HomeCard(
+        waiting=waiting_count() if reviews else None,
+        show_maverick=maverick,
+        show_policy=user.has_role("admin"),
+    )
