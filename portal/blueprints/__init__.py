@@ -26,7 +26,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
     ),
-    NavItem("maverick.index", "Maverick", "cart", roles=("buyer", "approver"), prefix="/maverick"),
+    NavItem("maverick.index", "Spend", "cart", roles=("buyer", "approver"), prefix="/maverick"),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
