@@ -283,8 +283,9 @@ def _after_the_fact():
 
 def _flagged_lines(kind: MaverickKind):
     """PR lines whose stored warnings carry the kind's code (off_contract, non_preferred)."""
-    # The JSON list is stored as json.dumps wrote it on both databases, so a LIKE on its text is
-    # one indexed-scan-free but set-based filter that works on SQLite and PostgreSQL alike.
+    # The JSON list is stored as json.dumps wrote it ("code": "..."), kept as text by SQLite and
+    # by PostgreSQL's json type, so one LIKE on the text finds the code on both databases (a scan
+    # of PR lines in one statement; the PO engineer's `warnings` column will need the same).
     pattern = f'%"code": "{kind.value}"%'
     pr_centre = aliased(CostCentre)
     return (

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.domain import out_of_pocket as rules
 from portal.domain.errors import NotFound
+from portal.domain.money import quantity
 from portal.domain.statuses import OutOfPocketStatus
 from portal.domain.uploads import check_photo
 from portal.extensions import db
@@ -153,7 +154,7 @@ def submit_purchase(
             description=claim.description,
             shop_name=claim.shop_name,
             amount=claim.amount,
-            qty=qty,
+            qty=quantity(qty) if qty is not None else None,
             bought_on=claim.bought_on,
             why=claim.why,
             receipt_attachment_id=photo.id,

@@ -202,3 +202,19 @@ def test_technicians_do_not_see_the_report(database, login_as):
     client = login_as(make_user(database, roles=["technician"]))
     assert client.get("/maverick/").status_code == 403
     assert client.get("/maverick/export.csv").status_code == 403
+
+
+def test_the_report_and_the_queue_cost_the_same_statements_for_few_or_many_rows(
+    database, login_as, count_statements
+):
+    wo = make_work_order(database)
+    make_out_of_pocket(database, work_order=wo, bought_on=date.today())
+    client = login_as(make_user(database, roles=["approver"]))
+    report_few = count_statements(lambda: client.get("/maverick/?by=technician"))
+    queue_few = count_statements(lambda: client.get("/out-of-pocket/"))
+    wo_few = count_statements(lambda: client.get(f"/work-orders/{wo.id}"))
+    for _ in range(12):
+        make_out_of_pocket(database, work_order=wo, bought_on=date.today())
+    assert count_statements(lambda: client.get("/maverick/?by=technician")) == report_few
+    assert count_statements(lambda: client.get("/out-of-pocket/")) == queue_few
+    assert count_statements(lambda: client.get(f"/work-orders/{wo.id}")) == wo_few
