@@ -491,3 +491,94 @@ def make_out_of_pocket(database, wo, *, amount, status=None, user=None):
     database.session.add(purchase)
     database.session.commit()
     return purchase
+
+
+# ---- policy, out-of-pocket, maverick --------------------------------------------------------
+
+
+def make_policy_rule(database, **overrides):
+    """An active rule: by default a PO from 500.00 for outside services."""
+    from portal.domain.policy import RuleKind
+    from portal.models import PolicyRule
+
+    n = next(_seq)
+    rule = PolicyRule(
+        name=overrides.pop("name", f"Rule {n}"),
+        kind=overrides.pop("kind", RuleKind.amount_at_least),
+        amount=Decimal(str(overrides.pop("amount", "500.00"))),
+        categories=overrides.pop("categories", []),
+        item_kinds=overrides.pop("item_kinds", ["service"]),
+        active=overrides.pop("active", True),
+        **overrides,
+    )
+    database.session.add(rule)
+    database.session.commit()
+    return rule
+
+
+def make_out_of_pocket_with_receipt(database, *, work_order=None, user=None, **overrides):
+    """A submitted out-of-pocket purchase on a work order, with a receipt photo."""
+    from portal.domain.statuses import OutOfPocketStatus
+    from portal.models import Attachment, OutOfPocketPurchase
+
+    work_order = work_order or make_work_order(database)
+    user = user or make_user(database)
+    photo = Attachment(
+        work_order_id=work_order.id,
+        filename="receipt.jpg",
+        content_type="image/jpeg",
+        size_bytes=len(JPEG_BYTES),
+        data=JPEG_BYTES,
+        uploaded_by_id=user.id,
+    )
+    database.session.add(photo)
+    database.session.flush()
+    purchase = OutOfPocketPurchase(
+        work_order_id=work_order.id,
+        user_id=user.id,
+        description=overrides.pop("description", "Fuse 10 A"),
+        shop_name=overrides.pop("shop_name", "Corner Hardware"),
+        amount=Decimal(str(overrides.pop("amount", "12.50"))),
+        bought_on=overrides.pop("bought_on", date.today()),
+        why=overrides.pop("why", "Needed at once"),
+        status=overrides.pop("status", OutOfPocketStatus.submitted),
+        receipt_attachment_id=photo.id,
+        **overrides,
+    )
+    database.session.add(purchase)
+    database.session.commit()
+    return purchase
+
+
+def make_invoice_in_full(database, po, *, entered_by=None, lines=None, **overrides):
+    """An invoice on `po` dated `invoice_on` (today by default), billing every PO line in full."""
+    from portal.models import VendorInvoice, VendorInvoiceLine
+
+    n = next(_seq)
+    entered_by = entered_by or make_user(database, roles=["ap_clerk"])
+    number = overrides.pop("number", f"INV-{n}")
+    invoice = VendorInvoice(
+        vendor_id=po.vendor_id,
+        purchase_order_id=po.id,
+        number=number,
+        normalised_number=number.upper(),
+        invoice_on=overrides.pop("invoice_on", date.today()),
+        currency=overrides.pop("currency", "USD"),
+        entered_by_id=entered_by.id,
+        **overrides,
+    )
+    database.session.add(invoice)
+    database.session.flush()
+    for position, line in enumerate(po.lines, start=1):
+        database.session.add(
+            VendorInvoiceLine(
+                invoice_id=invoice.id,
+                position=position,
+                purchase_order_line_id=line.id,
+                line_ref=str(line.line_no),
+                qty=line.qty,
+                unit_price=line.unit_price,
+            )
+        )
+    database.session.commit()
+    return invoice

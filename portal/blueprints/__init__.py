@@ -97,7 +97,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.invoices import bp as invoices_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.maverick import bp as maverick_bp
     from portal.blueprints.parts import bp as parts_bp
+    from portal.blueprints.policy import bp as policy_bp
     from portal.blueprints.purchase_orders import bp as purchase_orders_bp
     from portal.blueprints.purchase_requests import bp as purchase_requests_bp
     from portal.blueprints.receiving import bp as receiving_bp
@@ -121,6 +123,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invoices_bp, url_prefix="/invoices")
     app.register_blueprint(budgets_bp, url_prefix="/budgets")
     app.register_blueprint(audit_trail_bp, url_prefix="/audit")
+    app.register_blueprint(
+        policy_bp
+    )  # /policy/..., /out-of-pocket/..., /work-orders/<id>/out-of-pocket
+    app.register_blueprint(maverick_bp, url_prefix="/maverick")
 
     @app.context_processor
     def navigation():

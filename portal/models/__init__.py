@@ -22,6 +22,7 @@ from portal.models.invoicing import (
     VendorInvoice,
     VendorInvoiceLine,
 )
+from portal.models.policy import PolicyRule
 from portal.models.purchasing import (
     Approval,
     PurchaseOrder,
@@ -70,6 +71,7 @@ __all__ = [
     "PartLine",
     "PaymentExport",
     "Task",
+    "PolicyRule",
     "PreferredVendor",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +29,9 @@ from portal.models.base import (
 )
 from portal.models.purchasing import PurchaseOrder
 from portal.models.vendors import Vendor
+
+if TYPE_CHECKING:
+    from portal.models.work import WorkOrder
 
 
 class VendorInvoice(IdMixin, Base):
@@ -176,3 +180,15 @@ class OutOfPocketPurchase(IdMixin, Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     review_reason: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where it was bought (a shop's name as typed), why it could not wait for a PO, the receipt.
+    shop_name: Mapped[str | None] = mapped_column(String(120))
+    why: Mapped[str | None] = mapped_column(String(1000))
+    receipt_attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachment.id"), index=True
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    work_order: Mapped[WorkOrder] = relationship()

@@ -53,6 +53,7 @@ from portal.services.demo_data import (
 from portal.services.demo_invoices import load_demo_invoices
 from portal.services.demo_orders import load_demo_orders
 from portal.services.demo_parts import load_demo_parts
+from portal.services.demo_policy import load_demo_policy
 from portal.services.demo_requests import load_demo_requests
 from portal.services.demo_vendors import load_demo_vendors
 from portal.services.numbering import next_number
@@ -480,6 +481,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         session.flush()
         progress("work requests")
         load_demo_requests(session, sites={"RBP": plant, "ECA": block}, assets=assets)
+        load_demo_policy(session)  # rules first: the demo parts are requested under the policy
         progress("parts on work orders")
         load_demo_parts(session)
         load_demo_approvals(session)

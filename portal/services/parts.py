@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.domain import parts as rules
+from portal.domain import policy as policy_rules
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.money import format_money, format_qty, quantity
 from portal.domain.statuses import (
@@ -184,6 +185,7 @@ class RequestView:
     vendor: str | None
     warnings: list[str]
     pr_id: int | None = None  # links the line to its PR page (approval status, reasons)
+    policy: list[str] = field(default_factory=list)  # why the purchasing policy wants a PO
 
 
 @dataclass
@@ -269,7 +271,8 @@ def panel_for(wo: WorkOrder) -> PartsPanel:
                 qty=pr_line.qty,
                 unit_price=pr_line.unit_price,
                 vendor=f"{vendor.name} ({vendor.code})" if vendor else None,
-                warnings=list(pr_line.policy_warnings or []),
+                warnings=policy_rules.warning_texts(pr_line.policy_warnings, coded=False),
+                policy=policy_rules.decision_texts(pr_line.policy_warnings),
                 pr_id=pr_line.purchase_request_id,
             )
         )

@@ -8,13 +8,15 @@ the work order then waits for parts.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from portal.domain import parts as rules
+from portal.domain import policy as policy_rules
 from portal.domain.errors import DomainError, NotFound
-from portal.domain.money import quantity
+from portal.domain.money import line_total, quantity
 from portal.domain.numbering import Sequence
 from portal.domain.statuses import ItemKind, PurchaseRequestStatus, VendorStatus
 from portal.domain.work_orders import WorkOrderStatus
@@ -33,7 +35,7 @@ from portal.models import (
     WorkOrder,
 )
 from portal.models.base import utcnow
-from portal.services import audit
+from portal.services import audit, policy
 from portal.services._uow import unit_of_work
 from portal.services.numbering import next_number
 from portal.services.parts import (
@@ -98,7 +100,12 @@ def request_missing(
     pr, new = _open_request(session, wo), False
     if pr is None:
         pr, new = _new_request(session, wo, actor=actor, now=now), True
-    source = _suggest_source(session, item, today or date.today())
+    source, preferred_ids = _suggest_source(session, item, today or date.today())
+    decisions = policy.decisions_for(
+        session,
+        _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id)),
+    )
+    warnings = [*source.warnings, *(d.as_dict() for d in decisions)]
     pr_line = PurchaseRequestLine(
         purchase_request_id=pr.id,
         part_line_id=line.id,
@@ -110,9 +117,12 @@ def request_missing(
         unit_price=source.unit_price,
         suggested_vendor_id=source.vendor_id,
         contract_price_id=source.contract_price_id,
-        policy_warnings=source.warnings,
+        policy_warnings=warnings,
     )
     session.add(pr_line)
+    po_before = pr.po_required
+    if policy_rules.po_required(decisions):
+        pr.po_required = True
     before = line.requested_qty
     line.requested_qty = quantity(before + missing)
     restatus(line)
@@ -135,7 +145,8 @@ def request_missing(
             "unit_price": source.unit_price,
             "suggested_vendor_id": source.vendor_id,
             "part_line.requested_qty": [before, line.requested_qty],
-            "policy_warnings": source.warnings,
+            "policy_warnings": warnings,
+            **({"po_required": [po_before, True]} if pr.po_required != po_before else {}),
         },
         why=why,
     )
@@ -147,11 +158,41 @@ def request_missing(
             actor=actor,
             reason=f"Waiting for {item.part_number} on {pr.number}",
         )
+    said = f"Requested {amount_text(missing, item)} on {pr.number}."
+    if decisions:
+        said += " " + " ".join(d.text for d in decisions)
     return Outcome.of(
         line,
-        f"Requested {amount_text(missing, item)} on {pr.number}.",
+        said,
+        tone="warning" if decisions else "success",
         purchase_request_number=pr.number,
     )
+
+
+def _need(
+    item: Item,
+    qty: Decimal,
+    source: rules.SourceSuggestion,
+    preferred_ids: set[int],
+    vendor_name: str | None,
+) -> policy_rules.Need:
+    """The facts the purchasing policy weighs for buying `qty` of `item` from the suggestion."""
+    return policy_rules.Need(
+        amount=line_total(qty, source.unit_price),
+        item_kind=item.kind,
+        item_label=item.part_number,
+        category=item.category,
+        vendor_name=vendor_name,
+        preferred=(source.vendor_id in preferred_ids) if preferred_ids else None,
+        on_contract=source.contract_price_id is not None,
+    )
+
+
+def _vendor_name(session: Session, vendor_id: int | None) -> str | None:
+    """The suggested vendor's name, for the policy's words."""
+    if vendor_id is None:
+        return None
+    return session.scalar(select(Vendor.name).where(Vendor.id == vendor_id))
 
 
 def _open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
@@ -198,8 +239,11 @@ def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> Purcha
     return pr
 
 
-def _suggest_source(session: Session, item: Item, today: date) -> rules.SourceSuggestion:
-    """Gather the item's contract prices and preferred vendors (2 queries); the rules pick."""
+def _suggest_source(
+    session: Session, item: Item, today: date
+) -> tuple[rules.SourceSuggestion, set[int]]:
+    """The rules' pick from the item's contract prices and preferred vendors (2 queries), and
+    the ids of the vendors preferred for its category."""
     contracts = [
         rules.ContractOffer(
             contract_price_id=price.id,
@@ -235,7 +279,7 @@ def _suggest_source(session: Session, item: Item, today: date) -> rules.SourceSu
             .order_by(Vendor.code)
         )
     ]
-    return rules.suggest_source(
+    suggestion = rules.suggest_source(
         today=today,
         uom=item.uom,
         category=item.category,
@@ -243,3 +287,4 @@ def _suggest_source(session: Session, item: Item, today: date) -> rules.SourceSu
         contracts=contracts,
         preferred=preferred,
     )
+    return suggestion, {p.vendor_id for p in preferred}

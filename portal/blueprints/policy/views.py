@@ -1,0 +1,230 @@
+"""Purchasing policy rules (admin); out-of-pocket purchases on a work order and their review."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.blueprints.policy import bp
+from portal.blueprints.policy.forms import (
+    OutOfPocketForm,
+    PolicyRuleForm,
+    ReviewForm,
+    RuleActiveForm,
+)
+from portal.blueprints.work_orders.views import _page as work_order_page
+from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.htmx import page_or_block, wants_fragment
+from portal.models.base import utcnow
+from portal.security import roles_required
+from portal.services import out_of_pocket, policy
+
+BUYERS_OWN_MONEY = ("technician", "supervisor")  # who may record an out-of-pocket purchase
+REVIEWERS = ("supervisor", "approver")
+
+
+# ---------------------------------------------------------------- template globals
+
+
+@bp.app_template_global()
+def out_of_pocket_panel(wo):
+    """The out-of-pocket section's data for a work order page (one query)."""
+    return out_of_pocket.for_work_order(wo.id)
+
+
+@bp.app_template_global()
+def new_out_of_pocket_form():
+    """An empty out-of-pocket form dated today, with a fresh submission id."""
+    form = OutOfPocketForm(formdata=None)
+    form.bought_on.data = utcnow().date()
+    return form
+
+
+@bp.app_template_global()
+def policy_rule_text(rule):
+    """What a stored rule says, in a sentence."""
+    return policy.describe(rule)
+
+
+# ---------------------------------------------------------------- the rules (admin)
+
+
+def _rule_args(form: PolicyRuleForm) -> dict:
+    """The typed settings, as the service takes them."""
+    return {
+        "name": form.name.data or "",
+        "kind": form.kind.data,
+        "amount": form.amount.data,
+        "categories": form.categories.data,
+        "item_kinds": form.item_kinds.data or [],
+        "message": form.message.data,
+    }
+
+
+@bp.get("/policy/")
+@roles_required("admin")
+def index():
+    """Every rule of the purchasing policy, active first, with what each says."""
+    return render_template(
+        "policy/index.html", rules=policy.list_rules(), active_form=RuleActiveForm(formdata=None)
+    )
+
+
+@bp.route("/policy/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new():
+    """Add a rule; it applies to every need raised from now on."""
+    form = PolicyRuleForm()
+    if form.validate_on_submit():
+        try:
+            rule = policy.create_rule(
+                **_rule_args(form), actor=current_user, submission_id=form.submission_id.data
+            )
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            flash(f"Rule {rule.name} added.", "success")
+            return redirect(url_for("policy.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return page_or_block("policy/edit.html", "rule_form", status=status, form=form, rule=None)
+
+
+@bp.route("/policy/<int:rule_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit(rule_id: int):
+    """Change a rule's settings; the audit trail keeps what it was."""
+    try:
+        rule = policy.get_rule(rule_id)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        form = PolicyRuleForm(
+            formdata=None,
+            name=rule.name,
+            kind=rule.kind.value,
+            amount=f"{rule.amount:.2f}" if rule.amount is not None else "",
+            item_kinds=list(rule.item_kinds or []),
+            categories=", ".join(rule.categories or []),
+            message=rule.message or "",
+        )
+        return render_template("policy/edit.html", form=form, rule=rule)
+    form = PolicyRuleForm()
+    if form.validate_on_submit():
+        try:
+            policy.update_rule(
+                rule_id, **_rule_args(form), actor=current_user, reason=form.reason.data
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            flash(f"Rule {form.name.data} saved.", "success")
+            return redirect(url_for("policy.index"), code=303)
+    return page_or_block("policy/edit.html", "rule_form", status=422, form=form, rule=rule)
+
+
+@bp.post("/policy/<int:rule_id>/active")
+@roles_required("admin")
+def set_active(rule_id: int):
+    """Deactivate a rule (needs stop being checked against it) or bring it back."""
+    form = RuleActiveForm()
+    if not form.validate():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        rule = policy.set_rule_active(
+            rule_id, active=active, actor=current_user, reason=form.reason.data
+        )
+    except NotFound:
+        abort(404)
+    flash(f"Rule {rule.name} {'active again' if active else 'deactivated'}.", "success")
+    return redirect(url_for("policy.index"), code=303)
+
+
+# ---------------------------------------------------------------- out-of-pocket purchases
+
+
+@bp.post("/work-orders/<int:wo_id>/out-of-pocket")
+@roles_required(*BUYERS_OWN_MONEY)
+def submit(wo_id: int):
+    """Record a purchase paid with one's own money, with the receipt photo; flagged for review."""
+    form = OutOfPocketForm()
+    if form.validate_on_submit():
+        upload = form.receipt.data
+        receipt = (upload.read(), upload.filename) if upload and upload.filename else None
+        try:
+            purchase = out_of_pocket.submit_purchase(
+                wo_id,
+                description=form.description.data,
+                shop_name=form.shop_name.data,
+                amount=form.amount.data,
+                qty=form.qty.data,
+                bought_on=form.bought_on.data,
+                why=form.why.data,
+                receipt=receipt,
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
+        except NotFound:
+            abort(404)
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            flash(
+                f"Purchase of {purchase.amount:.2f} recorded; a supervisor will review it.",
+                "success",
+            )
+            if wants_fragment():
+                return work_order_page(wo_id)
+            return redirect(url_for("work_orders.detail", wo_id=wo_id) + "#out-of-pocket", code=303)
+    return work_order_page(wo_id, status=422, oop_form=form)
+
+
+@bp.get("/out-of-pocket/")
+@roles_required(*REVIEWERS)
+def queue():
+    """Out-of-pocket purchases waiting for review, oldest first."""
+    return render_template(
+        "policy/queue.html",
+        purchases=out_of_pocket.review_queue(),
+        review_form=ReviewForm(formdata=None),
+    )
+
+
+@bp.post("/out-of-pocket/<int:purchase_id>/review")
+@roles_required(*REVIEWERS)
+def review(purchase_id: int):
+    """Reimburse or refuse (with a reason) someone else's purchase."""
+    form = ReviewForm()
+    if not form.validate():
+        abort(400)
+    try:
+        purchase = out_of_pocket.review_purchase(
+            purchase_id,
+            approve=form.decision.data == "approve",
+            reason=form.reason.data,
+            actor=current_user,
+        )
+    except NotFound:
+        abort(404)
+    except NotAllowed as err:
+        return _queue_again(purchase_id, str(err), status=403)
+    except DomainError as err:
+        return _queue_again(purchase_id, str(err), status=422)
+    verb = "reimbursement approved" if purchase.status.value == "reimbursed" else "refused"
+    flash(f"Purchase of {purchase.amount:.2f}: {verb}.", "success")
+    return redirect(url_for("policy.queue"), code=303)
+
+
+def _queue_again(purchase_id: int, message: str, *, status: int):
+    """The review queue with the refusal in words beside the purchase."""
+    return (
+        render_template(
+            "policy/queue.html",
+            purchases=out_of_pocket.review_queue(),
+            review_form=ReviewForm(formdata=None),
+            error={"purchase_id": purchase_id, "text": message},
+        ),
+        status,
+    )

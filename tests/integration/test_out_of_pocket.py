@@ -1,0 +1,182 @@
+"""Out-of-pocket purchases: recorded on the WO with a receipt photo, reviewed by someone else."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+from decimal import Decimal as D
+
+from sqlalchemy import select
+
+from portal.domain.statuses import OutOfPocketStatus
+from portal.domain.uploads import MAX_PHOTO_BYTES
+from portal.domain.work_orders import WorkOrderStatus
+from portal.models import Attachment, AuditEvent, OutOfPocketPurchase
+from tests.factories import JPEG_BYTES, make_out_of_pocket_with_receipt, make_user, make_work_order
+
+HX = {"HX-Request": "true"}
+
+
+def actions(database, action: str) -> list[AuditEvent]:
+    return list(database.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def claim(photo=JPEG_BYTES, filename="receipt.jpg", **over):
+    data = {
+        "description": "Fuse 10 A, two of them",
+        "shop_name": "Corner Hardware",
+        "amount": "23,50",  # a decimal comma from a phone keypad
+        "qty": "2",
+        "bought_on": date.today().isoformat(),
+        "why": "The line was down at night",
+        "submission_id": uuid.uuid4().hex,
+    }
+    if photo is not None:
+        data["receipt"] = (io.BytesIO(photo), filename)
+    data.update(over)
+    return data
+
+
+def test_a_technician_records_a_purchase_with_its_receipt_once(database, login_as):
+    tech = make_user(database, roles=["technician"], full_name="Tess Tech")
+    wo = make_work_order(database, assignee=tech)
+    client = login_as(tech)
+    form = claim()
+    answer = client.post(f"/work-orders/{wo.id}/out-of-pocket", data=form)
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(f"/work-orders/{wo.id}#out-of-pocket")
+    form["receipt"] = (io.BytesIO(JPEG_BYTES), "receipt.jpg")
+    client.post(f"/work-orders/{wo.id}/out-of-pocket", data=form)  # a retry
+    purchase = database.session.scalars(select(OutOfPocketPurchase)).one()
+    assert (purchase.amount, purchase.qty, purchase.status, purchase.user_id) == (
+        D("23.50"),
+        D("2.000"),
+        OutOfPocketStatus.submitted,
+        tech.id,
+    )
+    assert purchase.shop_name == "Corner Hardware" and purchase.why.startswith("The line")
+    photo = database.session.get(Attachment, purchase.receipt_attachment_id)
+    assert photo.content_type == "image/jpeg" and photo.work_order_id == wo.id
+    [event] = actions(database, "out_of_pocket.submitted")
+    assert event.actor_id == tech.id and event.changes["amount"] == [None, "23.50"]
+    page = client.get(f"/work-orders/{wo.id}")
+    assert "Fuse 10 A, two of them" in page.text and "Waiting for review" in page.text
+    assert f"/work-orders/photos/{photo.id}" in page.text
+
+
+def test_a_receipt_that_is_not_a_photo_is_refused_on_the_form(database, login_as):
+    tech = make_user(database, roles=["technician"])
+    wo = make_work_order(database, assignee=tech)
+    answer = login_as(tech).post(
+        f"/work-orders/{wo.id}/out-of-pocket",
+        data=claim(photo=b"%PDF-1.7 not a photo", filename="receipt.pdf"),
+        headers=HX,
+    )
+    assert answer.status_code == 422
+    assert "receipt.pdf is not a photo (JPEG, PNG, WebP or HEIC)." in answer.text
+    assert 'value="Corner Hardware"' in answer.text  # what was typed is kept
+    assert database.session.scalars(select(OutOfPocketPurchase)).all() == []
+    assert database.session.scalars(select(Attachment)).all() == []
+
+
+def test_an_oversize_receipt_is_refused(database, login_as):
+    tech = make_user(database, roles=["technician"])
+    wo = make_work_order(database, assignee=tech)
+    big = JPEG_BYTES + b"\x00" * MAX_PHOTO_BYTES
+    answer = login_as(tech).post(f"/work-orders/{wo.id}/out-of-pocket", data=claim(photo=big))
+    assert answer.status_code == 422
+    assert "photos can be at most 8 MB" in answer.text
+    assert database.session.scalars(select(OutOfPocketPurchase)).all() == []
+
+
+def test_a_receipt_is_required(database, login_as):
+    tech = make_user(database, roles=["technician"])
+    wo = make_work_order(database, assignee=tech)
+    answer = login_as(tech).post(f"/work-orders/{wo.id}/out-of-pocket", data=claim(photo=None))
+    assert answer.status_code == 422 and "Add a photo of the receipt." in answer.text
+
+
+def test_a_closed_work_order_takes_no_purchase(database, login_as):
+    tech = make_user(database, roles=["technician"])
+    wo = make_work_order(database, assignee=tech, status=WorkOrderStatus.closed)
+    answer = login_as(tech).post(f"/work-orders/{wo.id}/out-of-pocket", data=claim())
+    assert answer.status_code == 422 and "purchases can no longer be added" in answer.text
+
+
+def test_a_supervisor_approves_reimbursement_and_it_shows_on_the_work_order(database, login_as):
+    tech = make_user(database, roles=["technician"])
+    boss = make_user(database, roles=["supervisor"], full_name="Sam Boss")
+    purchase = make_out_of_pocket_with_receipt(database, user=tech, description="Hose clamp")
+    client = login_as(boss)
+    queue = client.get("/out-of-pocket/")
+    assert "Hose clamp" in queue.text and "Reimburse" in queue.text
+    answer = client.post(
+        f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve", "reason": ""}
+    )
+    assert answer.status_code == 303
+    database.session.expire_all()
+    purchase = database.session.get(OutOfPocketPurchase, purchase.id)
+    assert (purchase.status, purchase.reviewed_by_id) == (OutOfPocketStatus.reimbursed, boss.id)
+    assert purchase.reviewed_at is not None
+    [event] = actions(database, "out_of_pocket.reimbursed")
+    assert event.changes["status"] == ["submitted", "reimbursed"] and event.actor_id == boss.id
+    assert "Hose clamp" not in client.get("/out-of-pocket/").text
+    page = client.get(f"/work-orders/{purchase.work_order_id}")
+    assert "Reimbursed" in page.text and "by Sam Boss" in page.text
+
+
+def test_refusing_needs_a_reason_and_keeps_it(database, login_as):
+    purchase = make_out_of_pocket_with_receipt(database)
+    client = login_as(make_user(database, roles=["approver"]))
+    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "refuse"})
+    assert answer.status_code == 422
+    assert "Say why the purchase is refused." in answer.text
+    answer = client.post(
+        f"/out-of-pocket/{purchase.id}/review",
+        data={"decision": "refuse", "reason": "Stock had it"},
+    )
+    assert answer.status_code == 303
+    database.session.expire_all()
+    purchase = database.session.get(OutOfPocketPurchase, purchase.id)
+    assert (purchase.status, purchase.review_reason) == (OutOfPocketStatus.refused, "Stock had it")
+    [event] = actions(database, "out_of_pocket.refused")
+    assert event.why == "Stock had it"
+
+
+def test_nobody_reviews_their_own_purchase(database, login_as):
+    boss = make_user(database, roles=["supervisor", "technician"])
+    purchase = make_out_of_pocket_with_receipt(database, user=boss)
+    client = login_as(boss)
+    queue = client.get("/out-of-pocket/")
+    assert "This is your own purchase: another reviewer decides." in queue.text
+    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve"})
+    assert answer.status_code == 403
+    assert "You cannot review your own purchase" in answer.text
+    database.session.expire_all()
+    assert database.session.get(OutOfPocketPurchase, purchase.id).status is (
+        OutOfPocketStatus.submitted
+    )
+    assert actions(database, "out_of_pocket.reimbursed") == []
+
+
+def test_a_second_review_does_not_change_the_first(database, login_as):
+    purchase = make_out_of_pocket_with_receipt(database)
+    client = login_as(make_user(database, roles=["supervisor"]))
+    client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve"})
+    again = client.post(
+        f"/out-of-pocket/{purchase.id}/review", data={"decision": "refuse", "reason": "No"}
+    )
+    assert again.status_code == 422 and "already reimbursed" in again.text
+    database.session.expire_all()
+    assert database.session.get(OutOfPocketPurchase, purchase.id).status is (
+        OutOfPocketStatus.reimbursed
+    )
+
+
+def test_technicians_cannot_review(database, login_as):
+    purchase = make_out_of_pocket_with_receipt(database)
+    client = login_as(make_user(database, roles=["technician"]))
+    assert client.get("/out-of-pocket/").status_code == 403
+    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve"})
+    assert answer.status_code == 403
