@@ -26,6 +26,13 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
     ),
+    NavItem(
+        "reports.index",
+        "Reports",
+        "chart",
+        roles=("approver", "buyer", "supervisor", "admin", "auditor"),
+        prefix="/reports",
+    ),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
@@ -40,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.errors import bp as errors_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.parts import bp as parts_bp
+    from portal.blueprints.reports import bp as reports_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
     from portal.blueprints.work_requests import bp as work_requests_bp
 
@@ -52,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(parts_bp)  # /work-orders/<id>/parts/..., /items/search
     app.register_blueprint(work_requests_bp)  # public /request, /track/<token>; /work-requests/
     app.register_blueprint(audits_bp)
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
     @app.context_processor
     def navigation():
