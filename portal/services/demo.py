@@ -48,6 +48,7 @@ from portal.services.demo_data import (
     USERS,
     VENDORS,
 )
+from portal.services.demo_history import load_demo_history
 from portal.services.demo_parts import load_demo_parts
 from portal.services.demo_requests import load_demo_requests
 from portal.services.numbering import next_number
@@ -477,6 +478,8 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         load_demo_requests(session, sites={"RBP": plant, "ECA": block}, assets=assets)
         progress("parts on work orders")
         load_demo_parts(session)
+        progress("a year of history")
+        load_demo_history(session)
         audit.record(
             session,
             actor=None,

@@ -435,8 +435,8 @@ def approval_cycle_rows(period: Period) -> dict[str, tuple[int, Decimal | None, 
         .subquery()
     )
     # Nearest-rank percentile: the value at rank ceil(n * p / 100), in integer arithmetic.
-    median = func.max(case((ranked.c.rn == (ranked.c.n * 50 + 99) / 100, ranked.c.s)))
-    p90 = func.max(case((ranked.c.rn == (ranked.c.n * 90 + 99) / 100, ranked.c.s)))
+    median = func.max(case((ranked.c.rn == (ranked.c.n * 50 + 99) // 100, ranked.c.s)))
+    p90 = func.max(case((ranked.c.rn == (ranked.c.n * 90 + 99) // 100, ranked.c.s)))
     rows = db.session.execute(
         select(ranked.c.m, func.max(ranked.c.n), median, p90).group_by(ranked.c.m)
     ).all()
