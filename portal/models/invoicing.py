@@ -32,7 +32,11 @@ class VendorInvoice(IdMixin, Base):
 
     __tablename__ = "vendor_invoice"
     # Not unique: a cancelled invoice's number may be entered again (match-spec choice 11).
-    __table_args__ = (Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),)
+    __table_args__ = (
+        Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),
+        # Reports read invoices by date within a set of statuses (spend, exceptions, maverick).
+        Index("ix_vendor_invoice_invoice_on_status", "invoice_on", "status"),
+    )
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
     purchase_order_id: Mapped[int | None] = mapped_column(
@@ -134,7 +138,7 @@ class OutOfPocketPurchase(IdMixin, Base):
     description: Mapped[str] = mapped_column(String(300))
     amount: Mapped[Decimal] = mapped_column(Money)
     qty: Mapped[Decimal | None] = mapped_column(Quantity)
-    bought_on: Mapped[date] = mapped_column(Date)
+    bought_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[OutOfPocketStatus] = mapped_column(
         StrEnumType(OutOfPocketStatus), default=OutOfPocketStatus.submitted, index=True
     )

@@ -43,8 +43,8 @@ class PurchaseRequest(IdMixin, TimestampMixin, Base):
     )
     reason: Mapped[str | None] = mapped_column(Text)
     needed_by_on: Mapped[date | None] = mapped_column(Date)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     lines: Mapped[list[PurchaseRequestLine]] = relationship(
         back_populates="purchase_request", order_by="PurchaseRequestLine.id"
