@@ -3,8 +3,8 @@
 Pure functions, no JavaScript and no Flask. Values come in as Decimal (floats are refused, as for
 money); coordinates are Decimal too, rounded to a tenth of a unit when written. Every chart is a
 `<svg role="img">` with a `<title>` and an aria-label that says what it shows in words, scales to
-its container through its viewBox (width 100%), and keeps its text at 13 units in a 480-unit-wide
-box: about 10 px on a 390 px phone, about 17 px at the 720 px the stylesheet allows on a desktop.
+its container through its viewBox (width 100%), and keeps its text at 14 units in a 480-unit-wide
+box: about 10 px on a 390 px phone, about 19 px at the 640 px the stylesheet allows on a desktop.
 A chart with nothing to show says "No data for this period" instead of drawing empty axes.
 """
 
@@ -16,7 +16,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from html import escape
 
 WIDTH = Decimal(480)
-FONT = 13
+FONT = 14
 NO_DATA = "No data for this period"
 PALETTE = ("#0f3d5e", "#e8710a", "#3a7bd5", "#1d7a46", "#8e44ad", "#8a5a00")
 INK, MUTED, GRID = "#14212b", "#51606b", "#d9e0e5"
@@ -27,6 +27,8 @@ TENTH = Decimal("0.1")
 COL_HEIGHT = Decimal(280)
 COL_LEFT, COL_RIGHT, COL_TOP, COL_BOTTOM = Decimal(52), Decimal(8), Decimal(34), Decimal(42)
 # Horizontal bars: one row per label, the label above its bar, the value at the right.
+# Narrower than the columns' box: names and values keep about 14 px on a phone.
+BAR_WIDTH = Decimal(360)
 ROW_HEIGHT, BAR_THICKNESS, ROW_PAD = Decimal(44), Decimal(16), Decimal(8)
 
 
@@ -132,10 +134,12 @@ def _is_empty(values: Sequence[Decimal | None]) -> bool:
     return all(v is None or v == 0 for v in values)
 
 
-def _svg(chart_id: str, title: str, summary: str, height: Decimal, body: list[str]) -> str:
+def _svg(
+    chart_id: str, title: str, summary: str, height: Decimal, body: list[str], width=WIDTH
+) -> str:
     """The outer element: scales with its container, read out as one image with a summary."""
     return (
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {_n(WIDTH)} '
+        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {_n(width)} '
         f'{_n(height)}" width="100%" preserveAspectRatio="xMidYMid meet" '
         f'aria-label="{escape(summary)}" font-size="{FONT}" font-family="system-ui, sans-serif">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
@@ -216,11 +220,14 @@ def _category_axis(labels: Sequence[str]) -> list[str]:
     slot = _slot(len(labels))
     every = 1 if len(labels) <= 12 else (len(labels) + 11) // 12
     out = []
+    previous_year = None
     for i, label in enumerate(labels):
         if i % every:
             continue
         x = COL_LEFT + slot * i + slot / 2
         first, _, second = label.partition(" ")
+        # The year only where it changes ("Dec" over "2025", then "Jan" over "2026").
+        second, previous_year = ("" if second == previous_year else second), second or None
         y = COL_HEIGHT - COL_BOTTOM + 16
         out.append(
             f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" fill="{INK}">{escape(first)}'
@@ -297,7 +304,7 @@ def column_chart(
 
 def bar_boxes(labels: Sequence[str], values: Sequence[Decimal], scale: Scale) -> list[Box]:
     """Horizontal bars, one row each: length proportional to the value, from the zero line."""
-    left, span = Decimal(4), WIDTH - 8
+    left, span = Decimal(4), BAR_WIDTH - 8
     zero_x = left + span * (0 - scale.low) / (scale.high - scale.low)
     boxes = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -319,17 +326,18 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence
     height = ROW_PAD * 2 + ROW_HEIGHT * len(labels)
     body = []
     for box in bar_boxes(labels, values, scale):
-        name = box.label if len(box.label) <= 44 else box.label[:43] + "…"
+        name = box.label if len(box.label) <= 32 else box.label[:31] + "…"
         colour = PALETTE[0] if box.value >= 0 else PALETTE[1]
         body.append(
             f'<text x="4" y="{_n(box.y - 6)}" fill="{INK}">{escape(name)}</text>'
-            f'<text x="{_n(WIDTH - 4)}" y="{_n(box.y - 6)}" text-anchor="end" fill="{INK}" '
+            f'<text x="{_n(BAR_WIDTH - 4)}" y="{_n(box.y - 6)}" text-anchor="end" fill="{INK}" '
             f'font-weight="600">{full_number(box.value)}</text>'
             f'<rect class="bar" x="{_n(box.x)}" y="{_n(box.y)}" width="{_n(box.width)}" '
             f'height="{_n(box.height)}" rx="3" fill="{colour}">'
             f"<title>{escape(box.label)}: {full_number(box.value)}</title></rect>"
         )
-    return _svg(chart_id, title, _summary(title, labels, [Series("", tuple(values))]), height, body)
+    summary = _summary(title, labels, [Series("", tuple(values))])
+    return _svg(chart_id, title, summary, height, body, width=BAR_WIDTH)
 
 
 def line_points(

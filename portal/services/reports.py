@@ -162,6 +162,19 @@ class Table:
     numeric: set[int] = field(default_factory=set)  # right-aligned column positions
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart and its title, shown above it."""
+
+    title: str
+    svg: str
+
+
+def _draw(draw: Callable[..., str], chart_id: str, title: str, *args) -> Chart:
+    """Draw a chart with one of portal.domain.charts and keep its title to show above it."""
+    return Chart(title, draw(chart_id, title, *args))
+
+
 @dataclass
 class ReportPage:
     """Everything a report page (or its CSV) shows."""
@@ -169,7 +182,7 @@ class ReportPage:
     info: ReportInfo
     period: Period
     by: str
-    charts: list[str]
+    charts: list[Chart]
     table: Table
     notes: list[str] = field(default_factory=list)
 
@@ -323,10 +336,12 @@ def _spend(info: ReportInfo, period: Period, by: str) -> ReportPage:
     title = f"Net spend by {info.breakdowns[by].lower()}, {period.words}"
     if by == "month":
         labels = [month_label(m) for m in period.months]
-        chart = charts.column_chart("chart-spend", title, labels, [a for _, a in rows])
+        chart = _draw(charts.column_chart, "chart-spend", title, labels, [a for _, a in rows])
         table_rows = [[month_label(m), _money_text(a)] for m, a in rows]
     else:
-        chart = charts.bar_chart("chart-spend", title, [k for k, _ in rows], [a for _, a in rows])
+        chart = _draw(
+            charts.bar_chart, "chart-spend", title, [k for k, _ in rows], [a for _, a in rows]
+        )
         table_rows = [[k, _money_text(a)] for k, a in rows]
     table = Table([info.breakdowns[by], "Net spend"], table_rows, {1})
     notes = [] if by == "month" else [f"The {TOP_ROWS} biggest, biggest first."]
@@ -402,7 +417,7 @@ def _wo_cost(info: ReportInfo, period: Period, by: str) -> ReportPage:
     rows = wo_cost_rows(period, by)
     totals = [labour + stock + inv for _, labour, stock, inv in rows]
     title = f"Work order cost by {by}, {period.words}"
-    chart = charts.bar_chart("chart-wo-cost", title, [r[0] for r in rows], totals)
+    chart = _draw(charts.bar_chart, "chart-wo-cost", title, [r[0] for r in rows], totals)
     table = Table(
         [info.breakdowns[by], "Labour", "Stock issued", "Invoiced", "Total"],
         [
@@ -454,7 +469,8 @@ def _approval_cycle(info: ReportInfo, period: Period, by: str) -> ReportPage:
     """Approval time page: median and p90 lines per month."""
     rows = approval_cycle_rows(period)
     labels = [month_label(m) for m in rows]
-    chart = charts.line_chart(
+    chart = _draw(
+        charts.line_chart,
         "chart-approval-cycle",
         f"Hours from submission to decision, {period.words}",
         labels,
@@ -509,7 +525,8 @@ def _match_exceptions(info: ReportInfo, period: Period, by: str) -> ReportPage:
     """Exception rate page: a line of held % per month."""
     rows = match_exception_rows(period)
     labels = [month_label(m) for m in rows]
-    chart = charts.line_chart(
+    chart = _draw(
+        charts.line_chart,
         "chart-match-exceptions",
         f"Invoices held, % of matched, {period.words}",
         labels,
@@ -610,7 +627,8 @@ def _maverick(info: ReportInfo, period: Period, by: str) -> ReportPage:
     """Maverick trend page: amount per kind stacked by month; counts and amounts in the table."""
     rows = maverick_rows(period)
     labels = [month_label(m) for m in rows]
-    chart = charts.stacked_column_chart(
+    chart = _draw(
+        charts.stacked_column_chart,
         "chart-maverick",
         f"Maverick spend by kind, {period.words}",
         labels,
@@ -724,13 +742,15 @@ def _waiting(info: ReportInfo, period: Period, by: str) -> ReportPage:
     """Waiting page: bars of hours waiting for parts and of hours down, per site or vendor."""
     rows = waiting_rows(period, by)
     labels = [r[0] for r in rows]
-    waiting_chart = charts.bar_chart(
+    waiting_chart = _draw(
+        charts.bar_chart,
         "chart-waiting",
         f"Hours waiting for parts by {by}, {period.words}",
         labels,
         [r[2] for r in rows],
     )
-    down_chart = charts.bar_chart(
+    down_chart = _draw(
+        charts.bar_chart,
         "chart-downtime",
         f"Hours of asset downtime by {by}, {period.words}",
         labels,
