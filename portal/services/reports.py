@@ -575,7 +575,8 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         )
         .group_by(inv_month)
     )
-    pr_when = func.coalesce(PurchaseRequest.submitted_at, PurchaseRequest.created_at)
+    # Drafts (no submitted_at yet) are left out below anyway; the bare column keeps its index.
+    pr_when = PurchaseRequest.submitted_at
     pr_month = month_of(pr_when, timestamp=True)
     warnings = cast(PurchaseRequestLine.policy_warnings, String)
 
@@ -593,8 +594,8 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
                 PurchaseRequestLine.policy_warnings.is_not(None),
                 warnings.like(f'%"{code}"%'),
                 PurchaseRequest.status.not_in(NO_SPEND_PR_STATUSES),
-                pr_when >= literal(period.start_at, UTCDateTime),
-                pr_when < literal(period.end_at, UTCDateTime),
+                pr_when >= period.start_at,
+                pr_when < period.end_at,
             )
             .group_by(pr_month)
         )
