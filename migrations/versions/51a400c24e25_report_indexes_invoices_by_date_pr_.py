@@ -8,8 +8,6 @@ Create Date: 2026-11-25 15:08:12.343858
 from alembic import op
 import sqlalchemy as sa
 
-import portal.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '51a400c24e25'
@@ -34,7 +32,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stock_movement_moved_at'), ['moved_at'], unique=False)
 
     with op.batch_alter_table('vendor_invoice', schema=None) as batch_op:
-        batch_op.create_index('ix_vendor_invoice_invoice_on_status', ['invoice_on', 'status'], unique=False)
+        batch_op.create_index('ix_vendor_invoice_status_invoice_on', ['status', 'invoice_on'], unique=False)
 
     with op.batch_alter_table('work_order', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_work_order_down_at'), ['down_at'], unique=False)
@@ -54,7 +52,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_work_order_down_at'))
 
     with op.batch_alter_table('vendor_invoice', schema=None) as batch_op:
-        batch_op.drop_index('ix_vendor_invoice_invoice_on_status')
+        batch_op.drop_index('ix_vendor_invoice_status_invoice_on')
 
     with op.batch_alter_table('stock_movement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_movement_moved_at'))

@@ -34,8 +34,9 @@ class VendorInvoice(IdMixin, Base):
     # Not unique: a cancelled invoice's number may be entered again (match-spec choice 11).
     __table_args__ = (
         Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),
-        # Reports read invoices by date within a set of statuses (spend, exceptions, maverick).
-        Index("ix_vendor_invoice_invoice_on_status", "invoice_on", "status"),
+        # Reports read invoices of a few statuses by date (spend, exceptions, maverick): status
+        # first, so `status IN (...) AND invoice_on BETWEEN` is one index range per status.
+        Index("ix_vendor_invoice_status_invoice_on", "status", "invoice_on"),
     )
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
