@@ -556,6 +556,7 @@ def _match_exceptions(info: ReportInfo, period: Period, by: str) -> ReportPage:
 
 def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
     """Per month and kind of maverick spend: how many and how much; one UNION ALL query."""
+    zero = literal_column("0")
     inv_month = month_of(VendorInvoice.invoice_on, timestamp=False)
     after = (
         select(
@@ -565,6 +566,8 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
             func.coalesce(
                 func.sum(cents(VendorInvoiceLine.qty * VendorInvoiceLine.unit_price)), 0
             ).label("cents"),
+            zero.label("n2"),
+            zero.label("cents2"),
         )
         .select_from(VendorInvoice)
         .join(PurchaseOrder, PurchaseOrder.id == VendorInvoice.purchase_order_id)
@@ -583,27 +586,29 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
     pr_when = PurchaseRequest.submitted_at
     pr_month = month_of(pr_when, timestamp=True)
     warnings = cast(PurchaseRequestLine.policy_warnings, String)
-
-    def flagged(code: str):
-        return (
-            select(
-                pr_month.label("m"),
-                literal(code, String).label("kind"),
-                func.count().label("n"),
-                func.sum(cents(PurchaseRequestLine.qty * PurchaseRequestLine.unit_price)),
-            )
-            .select_from(PurchaseRequestLine)
-            .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
-            .where(
-                PurchaseRequestLine.policy_warnings.is_not(None),
-                warnings.like(f'%"{code}"%'),
-                PurchaseRequest.status.not_in(NO_SPEND_PR_STATUSES),
-                pr_when >= period.start_at,
-                pr_when < period.end_at,
-            )
-            .group_by(pr_month)
+    off, nonpref = warnings.like('%"off_contract"%'), warnings.like('%"non_preferred"%')
+    line_cents = cents(PurchaseRequestLine.qty * PurchaseRequestLine.unit_price)
+    # One pass over the period's request lines counts both warnings (a line may carry both).
+    flagged = (
+        select(
+            pr_month.label("m"),
+            literal("flagged", String).label("kind"),
+            func.sum(case((off, 1), else_=0)),
+            func.sum(case((off, line_cents), else_=0)),
+            func.sum(case((nonpref, 1), else_=0)),
+            func.sum(case((nonpref, line_cents), else_=0)),
         )
-
+        .select_from(PurchaseRequestLine)
+        .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
+        .where(
+            PurchaseRequestLine.policy_warnings.is_not(None),
+            or_(off, nonpref),
+            PurchaseRequest.status.not_in(NO_SPEND_PR_STATUSES),
+            pr_when >= period.start_at,
+            pr_when < period.end_at,
+        )
+        .group_by(pr_month)
+    )
     oop_month = month_of(OutOfPocketPurchase.bought_on, timestamp=False)
     pocket = (
         select(
@@ -611,6 +616,8 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
             literal("out_of_pocket", String).label("kind"),
             func.count().label("n"),
             func.sum(cents(OutOfPocketPurchase.amount)),
+            zero,
+            zero,
         )
         .where(
             OutOfPocketPurchase.bought_on >= period.first,
@@ -618,12 +625,15 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         )
         .group_by(oop_month)
     )
-    rows = db.session.execute(
-        union_all(after, flagged("off_contract"), flagged("non_preferred"), pocket)
-    ).all()
+    rows = db.session.execute(union_all(after, flagged, pocket)).all()
     out = {m: {k: (0, Decimal("0.00")) for k in MAVERICK_KINDS} for m in period.months}
-    for month, kind, n, amount in rows:
-        if month in out:
+    for month, kind, n, amount, n2, amount2 in rows:
+        if month not in out:
+            continue
+        if kind == "flagged":
+            out[month]["off_contract"] = (int(n or 0), cents_to_money(amount))
+            out[month]["non_preferred"] = (int(n2 or 0), cents_to_money(amount2))
+        else:
             out[month][kind] = (int(n), cents_to_money(amount))
     return out
 
