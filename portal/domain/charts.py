@@ -226,13 +226,16 @@ def _category_axis(labels: Sequence[str]) -> list[str]:
             continue
         x = COL_LEFT + slot * i + slot / 2
         first, _, second = label.partition(" ")
-        # The year only where it changes ("Dec" over "2025", then "Jan" over "2026").
-        second, previous_year = ("" if second == previous_year else second), second or None
+        # The year only where it changes ("Jan" over "2026"), and under the first label unless
+        # the next one starts a year itself (two years side by side would run together).
+        next_year = labels[i + every].partition(" ")[2] if i + every < len(labels) else None
+        crowded = previous_year is None and next_year not in (None, second)
+        second, previous_year = ("" if second == previous_year or crowded else second), second
         y = COL_HEIGHT - COL_BOTTOM + 16
         out.append(
             f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" fill="{INK}">{escape(first)}'
             + (
-                f'<tspan x="{_n(x)}" dy="15" fill="{MUTED}">{escape(second)}</tspan>'
+                f'<tspan x="{_n(x)}" dy="15" fill="{MUTED}" font-size="12">{escape(second)}</tspan>'
                 if second
                 else ""
             )

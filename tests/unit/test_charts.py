@@ -130,3 +130,12 @@ def test_tick_labels_are_short():
     assert charts.short_number(D("2000000")) == "2M"
     assert charts.short_number(D("-250")) == "-250"
     assert charts.short_number(D("0.25")) == "0.25"
+
+
+def test_month_labels_name_the_year_only_where_it_changes_and_never_side_by_side():
+    def years(labels):
+        svg = charts.column_chart("y", "t", labels, [D(1)] * len(labels))
+        return re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+
+    assert years(["Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026"]) == ["2025", "2026"]
+    assert years(["Dec 2025", "Jan 2026", "Feb 2026"]) == ["2026"]
