@@ -25,7 +25,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -197,6 +197,7 @@ class Summary:
     technician_open: int = 0
     demo_loaded: bool = False
     seconds: float = 0.0
+    purchasing: dict[str, int] = field(default_factory=dict)  # rows per table
 
     @property
     def rows(self) -> int:
@@ -694,6 +695,16 @@ def generate(
 
         reset_sequences(session)
         session.commit()
+        if work_orders:  # purchasing documents in proportion, for the report pages
+            from bench.generate_purchasing import PRS_PER_WORK_ORDER, generate_purchasing
+
+            summary.purchasing = generate_purchasing(
+                session,
+                round(work_orders * PRS_PER_WORK_ORDER),
+                seed=seed,
+                batch_size=batch_size,
+                log=log,
+            )
         if session.get_bind().dialect.name == "postgresql":
             # Autovacuum would do this within a minute of a real load; do it now so the first
             # benchmark run does not see plans made for empty tables.
@@ -737,6 +748,8 @@ def print_summary(summary: Summary) -> None:
     print(f"Assets added:      {summary.assets:,}")
     print(f"Work orders now:   {summary.total_work_orders:,} in the database")
     print(f"Technician queue:  {summary.technician_open:,} open work orders")
+    for table, rows in summary.purchasing.items():
+        print(f"{table + ':':<24}{rows:>9,}")
     print(f"Elapsed:           {summary.seconds:.1f} s ({rate:,.0f} rows/s)")
 
 

@@ -44,8 +44,10 @@ class Route:
     """One page to measure. `path` may hold {placeholders} filled from FIXTURES."""
 
     path: str
-    login: bool = True  # send the technician's session cookie
+    login: bool = True  # send the session cookie of `user`
     field: bool = True  # a field page: the latency and throughput targets apply
+    user: str = "technician"  # the demo user signed in for it (password demo)
+    report: bool = False  # a report page: the report p95 target applies (TARGET_REPORT_*)
 
 
 # The pages measured, in order; /healthz first: it is the baseline the others are a ratio of.
@@ -57,6 +59,21 @@ ROUTES: list[Route] = [
     Route("/work-orders/{wo_id}"),
     Route("/scan"),  # the Scan tab; a scan or a typed code then opens the asset page
     Route("/assets/{asset_id}"),
+    # Purchasing on a phone: the approver's queue and a PR to decide; the dock's receiving pages.
+    Route("/purchase-requests/?show=waiting", user="approver"),
+    Route("/purchase-requests/{pr_id}", user="approver"),
+    Route("/receiving/", user="storekeeper"),
+    Route("/receiving/po/{po_id}", user="storekeeper"),
+    # Reports (a supervisor's, last twelve months): one grouped query each over the period.
+    Route("/reports/spend?by=month", field=False, user="supervisor", report=True),
+    Route("/reports/spend?by=vendor", field=False, user="supervisor", report=True),
+    Route("/reports/spend?by=category", field=False, user="supervisor", report=True),
+    Route("/reports/wo-cost?by=asset", field=False, user="supervisor", report=True),
+    Route("/reports/approval-cycle", field=False, user="supervisor", report=True),
+    Route("/reports/match-exceptions", field=False, user="supervisor", report=True),
+    Route("/reports/maverick", field=False, user="supervisor", report=True),
+    Route("/reports/waiting?by=site", field=False, user="supervisor", report=True),
+    Route("/reports/waiting?by=vendor", field=False, user="supervisor", report=True),
 ]
 
 # Values for the {placeholders} of ROUTES, each one SQL query on the benchmark database.
@@ -69,6 +86,12 @@ FIXTURES: dict[str, str] = {
     ),
     # A demo pump with a long history: the asset page a QR scan lands on.
     "asset_id": "SELECT id FROM asset WHERE tag = 'P-104'",
+    # The newest PR waiting for a decision, and the newest PO still being received.
+    "pr_id": "SELECT id FROM purchase_request WHERE status = 'submitted' ORDER BY id DESC LIMIT 1",
+    "po_id": (
+        "SELECT id FROM purchase_order WHERE status IN ('issued', 'partially_received') "
+        "ORDER BY id DESC LIMIT 1"
+    ),
 }
 
 # Targets for the field pages (HOUSE_STYLE §11: measured as a ratio to /healthz in the same run).
@@ -76,6 +99,9 @@ TARGET_P95_MS = 60.0
 TARGET_CLIENTS = 32
 TARGET_MIN_RATIO = 0.15
 TARGET_WORKER_MB = 150.0
+# Report pages: heavier by nature (a year of documents per request), read by few people at once.
+TARGET_REPORT_P95_MS = 300.0
+TARGET_REPORT_CLIENTS = 8
 
 USERNAME, PASSWORD = "technician", "demo"
 USER_AGENT = "field-portal-bench/1"  # the same on sign-in and in wrk: Flask-Login hashes it
@@ -97,6 +123,7 @@ class Result:
     route: str
     url_path: str
     field: bool
+    report: bool = False
     requests: int = 0
     seconds: float = 0.0
     rps: float = 0.0
@@ -303,8 +330,8 @@ def _cookies(headers: list[str], jar: dict[str, str]) -> None:
             jar[name] = morsel.value
 
 
-def sign_in(port: int) -> str:
-    """Sign in as the technician with a real form POST; the Cookie header to send afterwards.
+def sign_in(port: int, username: str = USERNAME) -> str:
+    """Sign in as `username` with a real form POST; the Cookie header to send afterwards.
 
     Production cookies are Secure, which http.cookiejar would never send back over plain http,
     so the cookies are carried by hand.
@@ -321,7 +348,7 @@ def sign_in(port: int) -> str:
         if not token:
             raise BrokenRun(f"GET /login ({resp.status}): no csrf_token field in the page")
         form = urlencode(
-            {"username": USERNAME, "password": PASSWORD, "csrf_token": html.unescape(token[1])}
+            {"username": username, "password": PASSWORD, "csrf_token": html.unescape(token[1])}
         )
         conn.request(
             "POST",
@@ -337,7 +364,7 @@ def sign_in(port: int) -> str:
         resp.read()
         if resp.status != 303:
             raise BrokenRun(
-                f"sign-in as {USERNAME!r} answered {resp.status}, not 303 (demo data loaded?)"
+                f"sign-in as {username!r} answered {resp.status}, not 303 (demo data loaded?)"
             )
         _cookies(resp.headers.get_all("Set-Cookie") or [], jar)
     finally:
@@ -563,6 +590,15 @@ def print_people(results: list[Result], clients: int, think_ms: float) -> None:
 def check_targets(results: list[Result], peak_mb: float, clients: int) -> list[dict]:
     targets = []
     for r in results:
+        if r.report:
+            targets.append(
+                {
+                    "target": f"{r.route}: p95 < {TARGET_REPORT_P95_MS:.0f} ms "
+                    f"at {TARGET_REPORT_CLIENTS} clients",
+                    "value": round(r.p95_ms, 2),
+                    "met": bool(r.requests) and r.p95_ms < TARGET_REPORT_P95_MS,
+                }
+            )
         if not r.field:
             continue
         # Latency is judged with people (think time) when that pass ran: flat out, a closed
@@ -592,10 +628,15 @@ def check_targets(results: list[Result], peak_mb: float, clients: int) -> list[d
         }
     )
     print()
-    note = "" if clients == TARGET_CLIENTS else f" (defined at {TARGET_CLIENTS} clients)"
+    note = (
+        ""
+        if clients == TARGET_CLIENTS
+        else f" (field pages' defined at {TARGET_CLIENTS} clients, reports' at "
+        f"{TARGET_REPORT_CLIENTS})"
+    )
     print(f"Targets{note}:")
     for t in targets:
-        print(f"  {t['target']:<58} {t['value']:>8}  {'met' if t['met'] else 'NOT met'}")
+        print(f"  {t['target']:<72} {t['value']:>8}  {'met' if t['met'] else 'NOT met'}")
     return targets
 
 
@@ -626,11 +667,12 @@ def measure(args: argparse.Namespace, url: str, run: Run, stamp: str) -> None:
     sampler = None
     try:
         wait_until_up(proc, args.port, log_path)
-        cookie = sign_in(args.port)
-        paths = [(route, route.path.format(**values)) for route in ROUTES]
+        routes = [r for r in ROUTES if r.path == "/healthz" or not args.only or args.only in r.path]
+        cookies = {user: sign_in(args.port, user) for user in {r.user for r in routes if r.login}}
+        paths = [(route, route.path.format(**values)) for route in routes]
         for route, path in paths:  # every route answers 2xx, and every worker has warmed up
             for _ in range(2 * args.workers):
-                check_route(args.port, path, cookie if route.login else None)
+                check_route(args.port, path, cookies.get(route.user) if route.login else None)
 
         sampler = MemorySampler(proc.pid)
         sampler.start()
@@ -646,9 +688,11 @@ def measure(args: argparse.Namespace, url: str, run: Run, stamp: str) -> None:
                 f"http://127.0.0.1:{args.port}{path}",
                 args.clients,
                 args.seconds,
-                cookie if route.login else None,
+                cookies.get(route.user) if route.login else None,
             )
-            result = Result(route=route.path, url_path=path, field=route.field, **figures)
+            result = Result(
+                route=route.path, url_path=path, field=route.field, report=route.report, **figures
+            )
             cpu.stop()
             result.other_cpu_pct = cpu.others_percent()
             if result.requests:
@@ -667,7 +711,7 @@ def measure(args: argparse.Namespace, url: str, run: Run, stamp: str) -> None:
                     f"http://127.0.0.1:{args.port}{path}",
                     args.clients,
                     args.people_seconds,
-                    cookie if route.login else None,
+                    cookies.get(route.user) if route.login else None,
                     think_ms=args.think_ms,
                 )
                 if people["non_2xx"] or people["socket_errors"]:
@@ -717,7 +761,16 @@ def main(argv: list[str] | None = None) -> int:
         "people who wait this many ms on average between requests (default 0: skip)",
     )
     parser.add_argument(
-        "--people-seconds", type=int, default=20, help="duration of each think-time pass"
+        "--people-seconds",
+        type=int,
+        default=20,
+        help="duration of each think-time pass",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="TEXT",
+        help="measure only the routes whose path contains TEXT (and /healthz), e.g. /reports/",
     )
     parser.add_argument(
         "--wait-quiet",

@@ -582,3 +582,89 @@ def make_invoice_in_full(database, po, *, entered_by=None, lines=None, **overrid
         )
     database.session.commit()
     return invoice
+
+
+# ---- reports: invoices, holds and status history ----------------------------------------------
+
+
+def make_invoice_with_hold(
+    database,
+    *,
+    vendor,
+    po=None,
+    lines=(),
+    type=None,
+    status=None,
+    invoice_on=None,
+    held=False,
+    **overrides,
+):
+    """An invoice (or type=credit_memo), matched by default; lines are (po_line or None, qty,
+    unit_price); held=True adds a hold (released when status is released) and its match result."""
+    from portal.domain.statuses import HoldStatus, InvoiceStatus, InvoiceType, MatchStatus
+    from portal.models import Hold, MatchResult, VendorInvoice, VendorInvoiceLine
+
+    n = next(_seq)
+    status = status or InvoiceStatus.matched
+    number = overrides.pop("number", f"INV-{n}")
+    entered_by = overrides.pop("entered_by", None) or make_user(database, roles=["ap_clerk"])
+    invoice = VendorInvoice(
+        vendor_id=vendor.id,
+        purchase_order_id=po.id if po else None,
+        number=number,
+        normalised_number=number.replace("-", "").upper(),
+        type=type or InvoiceType.invoice,
+        invoice_on=invoice_on or date.today(),
+        currency="USD",
+        status=status,
+        entered_by_id=entered_by.id,
+        **overrides,
+    )
+    database.session.add(invoice)
+    database.session.flush()
+    for position, (po_line, qty, price) in enumerate(lines, start=1):
+        database.session.add(
+            VendorInvoiceLine(
+                invoice_id=invoice.id,
+                position=position,
+                purchase_order_line_id=po_line.id if po_line else None,
+                line_ref=str(position),
+                qty=Decimal(str(qty)),
+                unit_price=Decimal(str(price)),
+            )
+        )
+    if held:
+        result = MatchResult(
+            invoice_id=invoice.id,
+            status=MatchStatus.hold,
+            result={"status": "hold"},
+            input_digest=f"test-{n}",
+        )
+        database.session.add(result)
+        database.session.flush()
+        released = status is InvoiceStatus.released
+        database.session.add(
+            Hold(
+                invoice_id=invoice.id,
+                match_result_id=result.id,
+                reason_code="PRICE_OVER_TOLERANCE",
+                status=HoldStatus.released if released else HoldStatus.open,
+            )
+        )
+    database.session.commit()
+    return invoice
+
+
+def make_status_history(database, wo, moves) -> None:
+    """Status changes of `wo`: moves are (to_status, changed_at) in order."""
+    from portal.models import WorkOrderStatusChange
+
+    previous = None
+    for to_status, at in moves:
+        database.session.add(
+            WorkOrderStatusChange(
+                work_order_id=wo.id, from_status=previous, to_status=to_status, changed_at=at
+            )
+        )
+        previous = to_status
+    database.session.commit()

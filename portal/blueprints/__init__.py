@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.blueprints.purchase_orders import bp as purchase_orders_bp
     from portal.blueprints.purchase_requests import bp as purchase_requests_bp
     from portal.blueprints.receiving import bp as receiving_bp
+    from portal.blueprints.reports import bp as reports_bp
     from portal.blueprints.vendors import bp as vendors_bp
     from portal.blueprints.work_orders import bp as work_orders_bp
     from portal.blueprints.work_requests import bp as work_requests_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         policy_bp
     )  # /policy/..., /out-of-pocket/..., /work-orders/<id>/out-of-pocket
     app.register_blueprint(maverick_bp, url_prefix="/maverick")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
     @app.context_processor
     def navigation():

@@ -118,4 +118,4 @@ class StockMovement(IdMixin, Base):
         ForeignKey("goods_receipt_line.id"), index=True
     )
     moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

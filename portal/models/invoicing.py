@@ -43,6 +43,9 @@ class VendorInvoice(IdMixin, Base):
         Index("ix_vendor_invoice_vendor_number", "vendor_id", "normalised_number"),
         # The possible-duplicate check looks up the same vendor and date for every invoice matched.
         Index("ix_vendor_invoice_vendor_date", "vendor_id", "invoice_on"),
+        # Reports read invoices of a few statuses by date (spend, exceptions, maverick): status
+        # first, so `status IN (...) AND invoice_on BETWEEN` is one index range per status.
+        Index("ix_vendor_invoice_status_invoice_on", "status", "invoice_on"),
     )
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"), index=True)
@@ -173,7 +176,7 @@ class OutOfPocketPurchase(IdMixin, Base):
     description: Mapped[str] = mapped_column(String(300))
     amount: Mapped[Decimal] = mapped_column(Money)
     qty: Mapped[Decimal | None] = mapped_column(Quantity)
-    bought_on: Mapped[date] = mapped_column(Date)
+    bought_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[OutOfPocketStatus] = mapped_column(
         StrEnumType(OutOfPocketStatus), default=OutOfPocketStatus.submitted, index=True
     )

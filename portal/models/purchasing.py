@@ -54,8 +54,8 @@ class PurchaseRequest(IdMixin, TimestampMixin, Base):
     )
     reason: Mapped[str | None] = mapped_column(Text)
     needed_by_on: Mapped[date | None] = mapped_column(Date)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Set when a line was raised: the purchasing policy says this need must go through a PO.
     po_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -131,7 +131,7 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     assignee_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     audit_reference: Mapped[str | None] = mapped_column(String(80), index=True)
-    down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    down_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -184,6 +184,8 @@ class WorkOrderStatusChange(IdMixin, Base):
     """One status move of a work order: the status history."""
 
     __tablename__ = "work_order_status_change"
+    # The waiting-for-parts report finds moves into waiting_parts by date.
+    __table_args__ = (Index("ix_work_order_status_change_to_status_at", "to_status", "changed_at"),)
 
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
     from_status: Mapped[WorkOrderStatus | None] = mapped_column(StrEnumType(WorkOrderStatus))
@@ -244,7 +246,7 @@ class LabourEntry(IdMixin, Base):
 
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    worked_on: Mapped[date] = mapped_column(Date)
+    worked_on: Mapped[date] = mapped_column(Date, index=True)
     hours: Mapped[Decimal] = mapped_column(Quantity)
     rate: Mapped[Decimal] = mapped_column(Money)
     cost_amount: Mapped[Decimal] = mapped_column(Money)

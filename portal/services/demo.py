@@ -50,6 +50,7 @@ from portal.services.demo_data import (
     USERS,
     VENDORS,
 )
+from portal.services.demo_history import load_demo_history
 from portal.services.demo_invoices import load_demo_invoices
 from portal.services.demo_orders import load_demo_orders
 from portal.services.demo_parts import load_demo_parts
@@ -490,6 +491,8 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> str:
         load_demo_orders(session)
         load_demo_invoices(session)
         load_demo_costs(session)
+        progress("a year of history")
+        load_demo_history(session)
         audit.record(
             session,
             actor=None,
