@@ -111,7 +111,7 @@ def build_world() -> dict:
     s.add_all([site, location, asset, centre, budget, rule, vendor, *items])
     s.commit()
     return {
-        "users": users,
+        "user_ids": {name: user.id for name, user in users.items()},
         "site_id": site.id,
         "asset_id": asset.id,
         "item_ids": [item.id for item in items],
@@ -120,7 +120,8 @@ def build_world() -> dict:
 
 def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
     """Raise, request, approve, order, receive, invoice: the invoice's id."""
-    u = world["users"]
+    # Each flow is its own run of requests: the people are loaded afresh, as a request would.
+    u = {name: db.session.get(User, user_id) for name, user_id in world["user_ids"].items()}
     clock = time.perf_counter
 
     t = clock()
@@ -134,13 +135,18 @@ def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
         actor=u["tech"],
         submission_id=uuid.uuid4().hex,
     )
-    work_orders.change_status(wo.id, WorkOrderStatus.in_progress, actor=u["tech"])
+    for status in (WorkOrderStatus.approved, WorkOrderStatus.assigned, WorkOrderStatus.in_progress):
+        if wo.status is not status:
+            wo = work_orders.change_status(wo.id, status, actor=u["tech"])
     steps["work order"] += clock() - t
 
+    # Quantities differ per flow, so no two invoices look alike (same vendor, amount and date
+    # would rightly be held as a possible duplicate).
+    qty = str(n + 1)
     t = clock()
     for item_id in world["item_ids"]:
         added = parts.add_part_line(
-            wo.id, item_id=item_id, qty="2", actor=u["tech"], submission_id=uuid.uuid4().hex
+            wo.id, item_id=item_id, qty=qty, actor=u["tech"], submission_id=uuid.uuid4().hex
         )
         requests.mark_part_line_unavailable(added.line_id, actor=u["tech"])
     steps["3 parts unavailable"] += clock() - t
@@ -178,8 +184,9 @@ def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
         submission_id=uuid.uuid4().hex,
     )
     steps["invoiced and matched"] += clock() - t
+    invoice_id = invoice.id
     db.session.remove()  # a request ends here: nothing carried into the next flow
-    return invoice.id
+    return invoice_id
 
 
 def _request_of(wo_id: int) -> tuple[int, list[int]]:

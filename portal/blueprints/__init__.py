@@ -41,6 +41,7 @@ NAVIGATION: list[NavItem] = [
         roles=("supervisor", "approver"),
         prefix="/purchase-requests",
     ),
+    NavItem("audit_trail.index", "Audit", "search", roles=("auditor",), prefix="/audit/"),
     # Everything else a person may open; on a phone these usually sit under More. An endpoint
     # already listed for one of the person's jobs is not listed twice.
     NavItem("receiving.index", "Receive", "cart", roles=("buyer",), prefix="/receiving"),
@@ -79,7 +80,6 @@ NAVIGATION: list[NavItem] = [
         roles=("buyer", "approver", "auditor"),
         prefix="/maverick",
     ),
-    NavItem("audit_trail.index", "Audit trail", "search", roles=("auditor",), prefix="/audit/"),
     NavItem("policy.index", "Policy", "shield", roles=("admin",), prefix="/policy"),
     NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),

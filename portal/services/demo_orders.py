@@ -72,8 +72,18 @@ REQUESTS = [
 
 
 def load_demo_orders(session: Session) -> str:
-    """Add the demo purchase orders inside the caller's transaction; nothing if POs exist."""
-    if session.scalar(select(PurchaseOrder.id).limit(1)) is not None:
+    """Add the demo purchase orders inside the caller's transaction; nothing if they exist.
+
+    Other demos make a PO or two of their own (policy, invoices, costs), so "already there" is
+    judged by this demo's own mark: the cleaning contractor's service PO.
+    """
+    mine = (
+        select(PurchaseOrder.id)
+        .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
+        .where(Vendor.code == CLEANER[0])
+        .limit(1)
+    )
+    if session.scalar(mine) is not None:
         return "Demo purchase orders already there."
     session.flush()
     people = {

@@ -370,47 +370,6 @@ def buyer_counts() -> BuyerCounts:
     return BuyerCounts(lines_to_order=lines or 0, drafts=drafts or 0)
 
 
-@dataclass
-class WorkOrderPurchase:
-    """One PO line bought for a work order, as the work order page lists it."""
-
-    po_id: int
-    po_number: str
-    po_status: PurchaseOrderStatus
-    description: str
-    qty: Decimal
-    uom: str
-    received_qty: Decimal
-    expected_on: date | None
-
-
-def purchases_for_work_order(wo_id: int) -> list[WorkOrderPurchase]:
-    """PO lines bought for a work order (not cancelled), newest PO first: one query."""
-    rows = db.session.execute(
-        select(PurchaseOrderLine, PurchaseOrder.number, PurchaseOrder.status)
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(PurchaseOrderLine.work_order_id == wo_id, PurchaseOrder.status != S.cancelled)
-        .order_by(PurchaseOrder.id.desc(), PurchaseOrderLine.line_no)
-        .limit(50)
-    )
-    return [
-        WorkOrderPurchase(
-            po_id=ln.purchase_order_id,
-            po_number=number,
-            po_status=status,
-            description=ln.description,
-            qty=ln.qty,
-            uom=ln.uom,
-            received_qty=ln.received_qty or ZERO,
-            expected_on=ln.expected_on,
-        )
-        for ln, number, status in rows
-    ]
-
-
-# ---------------------------------------------------------------- writes: create
-
-
 def create_purchase_orders(
     pr_line_ids: list[int],
     *,

@@ -465,6 +465,8 @@ class OnOrder:
     received: Decimal
     uom: str
     receivable: bool
+    status: PurchaseOrderStatus = PurchaseOrderStatus.issued
+    expected_on: date | None = None
 
     @property
     def open_qty(self) -> Decimal:
@@ -473,8 +475,17 @@ class OnOrder:
 
 
 def on_order_for(wo_id: int, *, limit: int = 20) -> list[OnOrder]:
-    """PO lines bought for a work order (issued or later), for its page: one bounded query."""
-    shown = [s.value for s in (*rules.RECEIVABLE, PurchaseOrderStatus.received)]
+    """PO lines bought for a work order (drafts too, not cancelled), for its page: one query."""
+    shown = [
+        s.value
+        for s in (
+            PurchaseOrderStatus.draft,
+            PurchaseOrderStatus.approved,
+            *rules.RECEIVABLE,
+            PurchaseOrderStatus.received,
+            PurchaseOrderStatus.closed,
+        )
+    ]
     rows = db.session.execute(
         select(PurchaseOrderLine, PurchaseOrder.number, PurchaseOrder.status, Vendor.name)
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
@@ -494,6 +505,8 @@ def on_order_for(wo_id: int, *, limit: int = 20) -> list[OnOrder]:
             received=line.received_qty,
             uom=line.uom,
             receivable=status in rules.RECEIVABLE,
+            status=status,
+            expected_on=line.expected_on,
         )
         for line, number, status, vendor in rows
     ]

@@ -66,7 +66,9 @@ def test_budgets_page_and_drill_down_on_phone_and_desktop(page, live_server):
 
     position = live_server.query(plant_position)
     sign_in(page, "approver")
-    page.locator(".bottom-nav").get_by_role("link", name="Budgets", exact=True).click()
+    # An approver's fourth tab is their approvals; budgets sit under More.
+    page.locator(".bottom-nav").get_by_role("link", name="More", exact=True).click()
+    page.get_by_role("main").get_by_role("link", name="Budgets", exact=True).click()
     page.wait_for_url(re.compile(r".*/budgets/$"))
     card = page.locator(".budget-card", has_text="CC-RBP-MNT")
     bar = card.get_by_role("img")

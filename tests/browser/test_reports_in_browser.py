@@ -24,7 +24,9 @@ def full_height_shot(page, name: str, width: int) -> None:
 
 def test_supervisor_reads_spend_by_month_then_by_vendor_on_a_phone_and_a_desktop(page):
     sign_in(page, "supervisor")
-    page.get_by_role("link", name="Reports").click()
+    # A supervisor's fourth tab is the request queue; reports sit under More.
+    page.locator(".bottom-nav").get_by_role("link", name="More", exact=True).click()
+    page.get_by_role("main").get_by_role("link", name="Reports").click()
     page.get_by_role("link", name=re.compile("^Spend")).click()
     page.wait_for_url(re.compile(r".*/reports/spend$"))
     chart = page.locator("svg.chart").first

@@ -86,11 +86,32 @@ def test_a_blocked_vendor_says_why_on_its_page(page):
     assert page.js_errors == []
 
 
-def test_supervisor_assigns_a_contractor_without_contract_and_requests_the_service(page):
+def _approved_lighting_job() -> int:
+    """An approved, unassigned electrical job of its own (other walks move the demo's WOs)."""
+    from sqlalchemy import select
+
+    from portal.domain.work_orders import WorkOrderStatus
+    from portal.extensions import db
+    from portal.models import Asset
+    from tests.factories import make_work_order
+
+    asset = db.session.scalar(select(Asset).order_by(Asset.id).limit(1))
+    wo = make_work_order(
+        db,
+        number="WO-990101",
+        title="Emergency lighting duration test, stair B",
+        asset=asset,
+        status=WorkOrderStatus.approved,
+    )
+    return wo.id
+
+
+def test_supervisor_assigns_a_contractor_without_contract_and_requests_the_service(
+    page, live_server
+):
+    wo_id = live_server.query(_approved_lighting_job)
     sign_in(page, "supervisor")
-    page.goto("/work-orders/?q=emergency+lighting")
-    page.locator(".wo-row", has_text="Emergency lighting duration test").click()
-    page.wait_for_url(re.compile(r".*/work-orders/\d+$"))
+    page.goto(f"/work-orders/{wo_id}")
     page.evaluate("window.__marker = 'same page'")
     panel = page.locator("#wo-contractor")
     expect(panel.locator("option", has_text="QuickParts")).to_have_count(0)  # not a contractor

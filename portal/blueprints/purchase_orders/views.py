@@ -46,12 +46,6 @@ def po_status(value) -> str:
         return str(value)
 
 
-@bp.app_template_global()
-def purchases_for_work_order(wo_id: int):
-    """PO lines bought for a work order (the work order page lists them): one query."""
-    return orders.purchases_for_work_order(wo_id)
-
-
 @bp.get("/")
 @roles_required(*READERS)
 def index():
