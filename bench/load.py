@@ -141,11 +141,6 @@ class Result:
     bytes: int = 0
     ratio_to_healthz: float | None = None
     cpu_ms: float = 0.0  # gunicorn CPU time per request (all workers), ms
-    # The same route with --think-ms: the clients are people who read between requests.
-    people_rps: float | None = None
-    people_p50_ms: float | None = None
-    people_p95_ms: float | None = None
-    people_p99_ms: float | None = None
     other_cpu_pct: float = 0.0  # CPU used by other processes meanwhile, % of the machine
 
 
@@ -524,8 +519,8 @@ class MemorySampler(threading.Thread):
 # --- wrk ------------------------------------------------------------------------------------
 
 
-def run_wrk(url: str, clients: int, seconds: int, cookie: str | None, think_ms: float = 0) -> dict:
-    """One wrk run; the figures wrk_report.lua printed. think_ms > 0: people, not a flood."""
+def run_wrk(url: str, clients: int, seconds: int, cookie: str | None) -> dict:
+    """One wrk run; the figures wrk_report.lua printed."""
     threads = max(1, min(2, clients))
     # --timeout 30s (gunicorn's worker timeout): a slow page shows as latency, not as socket
     # errors; wrk's default of 2 s would turn every reply slower than that into an error.
@@ -533,10 +528,7 @@ def run_wrk(url: str, clients: int, seconds: int, cookie: str | None, think_ms: 
     cmd += ["-s", str(WRK_SCRIPT), "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
-    env = {**os.environ, "WRK_THINK_MS": str(think_ms)}
-    done = subprocess.run(
-        [*cmd, url], capture_output=True, text=True, timeout=seconds + 60, env=env
-    )
+    done = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60)
     for line in done.stdout.splitlines():
         if line.startswith("WRK_JSON "):
             return json.loads(line.removeprefix("WRK_JSON "))
@@ -570,23 +562,6 @@ def print_table(results: list[Result]) -> None:
         )
 
 
-def print_people(results: list[Result], clients: int, think_ms: float) -> None:
-    """The second table: latency when the clients are people reading between requests."""
-    rows = [r for r in results if r.people_p95_ms is not None]
-    if not rows:
-        return
-    print()
-    print(f"{clients} people, each thinking {think_ms:.0f} ms on average between requests:")
-    header = f"{'route':<30} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(
-            f"{r.url_path:<30} {r.people_rps:>9.1f} {r.people_p50_ms:>8.1f} "
-            f"{r.people_p95_ms:>8.1f} {r.people_p99_ms:>8.1f}"
-        )
-
-
 def check_targets(results: list[Result], peak_mb: float, clients: int) -> list[dict]:
     targets = []
     for r in results:
@@ -601,10 +576,7 @@ def check_targets(results: list[Result], peak_mb: float, clients: int) -> list[d
             )
         if not r.field:
             continue
-        # Latency is judged with people (think time) when that pass ran: flat out, a closed
-        # loop of N clients always waits N / throughput, whatever the page costs.
-        p95 = r.people_p95_ms if r.people_p95_ms is not None else r.p95_ms
-        how = " (people)" if r.people_p95_ms is not None else " (flat out)"
+        p95, how = r.p95_ms, ""
         targets.append(
             {
                 "target": f"{r.route}: p95 < {TARGET_P95_MS:.0f} ms{how}",
@@ -667,7 +639,12 @@ def measure(args: argparse.Namespace, url: str, run: Run, stamp: str) -> None:
     sampler = None
     try:
         wait_until_up(proc, args.port, log_path)
-        routes = [r for r in ROUTES if r.path == "/healthz" or not args.only or args.only in r.path]
+        wanted = [text for text in args.only.split(",") if text]
+        routes = [
+            r
+            for r in ROUTES
+            if r.path == "/healthz" or not wanted or any(t in r.path for t in wanted)
+        ]
         cookies = {user: sign_in(args.port, user) for user in {r.user for r in routes if r.login}}
         paths = [(route, route.path.format(**values)) for route in routes]
         for route, path in paths:  # every route answers 2xx, and every worker has warmed up
@@ -702,24 +679,6 @@ def measure(args: argparse.Namespace, url: str, run: Run, stamp: str) -> None:
             elif baseline:
                 result.ratio_to_healthz = result.rps / baseline
             run.results.append(result)
-        if args.think_ms > 0:
-            for (route, path), result in zip(paths, run.results, strict=True):
-                if not route.field:
-                    continue
-                print(f"  wrk {path} (people, think {args.think_ms:.0f} ms) ...", file=sys.stderr)
-                people = run_wrk(
-                    f"http://127.0.0.1:{args.port}{path}",
-                    args.clients,
-                    args.people_seconds,
-                    cookies.get(route.user) if route.login else None,
-                    think_ms=args.think_ms,
-                )
-                if people["non_2xx"] or people["socket_errors"]:
-                    raise BrokenRun(f"{path}: errors while measuring with think time: {people}")
-                result.people_rps = people["rps"]
-                result.people_p50_ms = people["p50_ms"]
-                result.people_p95_ms = people["p95_ms"]
-                result.people_p99_ms = people["p99_ms"]
     except BrokenRun as err:
         raise BrokenRun(f"{err}\n(gunicorn log: {log_path.relative_to(ROOT)})") from err
     finally:
@@ -754,23 +713,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed for --work-orders")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
-        "--think-ms",
-        type=float,
-        default=0,
-        help="after the flat-out pass, measure each field route again with the clients as "
-        "people who wait this many ms on average between requests (default 0: skip)",
-    )
-    parser.add_argument(
-        "--people-seconds",
-        type=int,
-        default=20,
-        help="duration of each think-time pass",
-    )
-    parser.add_argument(
         "--only",
         default="",
         metavar="TEXT",
-        help="measure only the routes whose path contains TEXT (and /healthz), e.g. /reports/",
+        help="measure only the routes whose path contains TEXT (comma-separated: any of them; "
+        "/healthz always), e.g. /reports/",
     )
     parser.add_argument(
         "--wait-quiet",
@@ -805,7 +752,6 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "worker_class": args.worker_class,
             "threads": args.threads if args.worker_class == "gthread" else 1,
-            "think_ms": args.think_ms,
             "cpus": os.cpu_count(),
             "load_average_before": os.getloadavg(),
         },
@@ -837,8 +783,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"warning: other processes used up to {busiest:.0f} % of the CPUs during the "
                 "run; these figures are lower than this machine gives when idle."
             )
-        print()
-        print_people(run.results, args.clients, args.think_ms)
         print()
         print(f"Worker peak memory (VmHWM): {run.peak_worker_mb:.1f} MB")
         run.targets = check_targets(run.results, run.peak_worker_mb, args.clients)

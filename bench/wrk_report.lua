@@ -7,12 +7,7 @@
 -- wrk's own "Non-2xx or 3xx responses" counts only status >= 400, so a sign-in redirect (302 to
 -- /login) would pass unnoticed; this script counts everything outside 200-299.
 
--- With WRK_THINK_MS set (> 0), every connection is a person: after each reply it waits a random
--- think time (exponential, that mean, in ms) before its next request. wrk does not count the
--- wait in the latency. Without it, connections fire back to back (saturation: throughput).
-
 local threads = {}
-local think_ms = tonumber(os.getenv("WRK_THINK_MS") or "0") or 0
 local thread_no = 0
 
 function setup(thread)
@@ -23,14 +18,6 @@ end
 
 function init(args)
   non_2xx = 0
-  math.randomseed(os.time() + (thread_no or 0) * 7919)
-end
-
-function delay()
-  if think_ms <= 0 then
-    return 0
-  end
-  return math.floor(-think_ms * math.log(1 - math.random()))
 end
 
 function response(status, headers, body)
