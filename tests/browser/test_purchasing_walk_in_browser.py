@@ -31,7 +31,7 @@ def _new_work_order() -> dict:
     pump = db.session.scalar(select(Asset).where(Asset.tag == "P-101"))
     wo = make_work_order(
         db,
-        number="WO-990001",
+        number="WO-990201",  # 9900xx: the receiving walk; 9901xx: the vendors walk
         title="Tank level reads zero: replace the probe",
         asset=pump,
         assignee=tech,
