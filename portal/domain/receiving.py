@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from portal.domain.errors import DomainError
 from portal.domain.money import MILLI, format_qty, line_total, money, quantity
+from portal.domain.purchase_orders import status_after_receipt
 from portal.domain.statuses import PurchaseOrderStatus
 from portal.domain.work_orders import WorkOrderStatus
 
@@ -136,18 +137,21 @@ def check_line_receipt(
 # ---------------------------------------------------------------- what follows a receipt
 
 
+@dataclass(frozen=True)
+class _Line:
+    qty: Decimal
+    received_qty: Decimal
+
+
 def po_status_after(
     current: PurchaseOrderStatus, lines: list[tuple[Decimal, Decimal]]
 ) -> PurchaseOrderStatus:
-    """A PO's status from its lines' (ordered, received): received, partly received, or as is."""
+    """A PO's status from its lines' (ordered, received): the purchase-order rule
+    (`status_after_receipt`), applied only while the PO is being received."""
     current = PurchaseOrderStatus(current)
     if current not in RECEIVABLE or not lines:
         return current
-    if all(received >= ordered for ordered, received in lines):
-        return PurchaseOrderStatus.received
-    if any(received > 0 for _ordered, received in lines):
-        return PurchaseOrderStatus.partially_received
-    return current
+    return status_after_receipt(_Line(ordered, received) for ordered, received in lines)
 
 
 def net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
