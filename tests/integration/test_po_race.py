@@ -5,7 +5,6 @@ On PostgreSQL (DATABASE_URL) these run on a fresh PG database with real concurre
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from portal.models import (
     Vendor,
 )
 from portal.services import purchase_orders as orders
+from tests.concurrency import run_at_once as race
 from tests.conftest import base_config, scratch_database
 
 THREADS = 10
@@ -81,30 +81,18 @@ def race_app(tmp_path):
 
 def run_at_once(app, calls):
     """Run each create_purchase_orders(ids, submission_id) in a thread, released together."""
-    results, errors = [], []
-    lock = threading.Lock()
-    start = threading.Barrier(len(calls))
 
-    def worker(ids, submission_id):
-        with app.app_context():
-            buyer = db.session.get(User, app.config["RACE_BUYER_ID"])
-            start.wait()
-            try:
-                pos = orders.create_purchase_orders(ids, buyer=buyer, submission_id=submission_id)
-                with lock:
-                    results.append([po.number for po in pos])
-            except Exception as err:  # noqa: BLE001 (collected and asserted by the test)
-                with lock:
-                    errors.append(err)
-            finally:
-                db.session.remove()
+    def order(ids, submission_id):
+        return lambda buyer: [
+            po.number
+            for po in orders.create_purchase_orders(ids, buyer=buyer, submission_id=submission_id)
+        ]
 
-    threads = [threading.Thread(target=worker, args=call) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+    return race(
+        app,
+        [order(ids, submission_id) for ids, submission_id in calls],
+        before=lambda: db.session.get(User, app.config["RACE_BUYER_ID"]),
+    )
 
 
 def pr_line_ids(app) -> list[int]:

@@ -5,7 +5,6 @@ On PostgreSQL (DATABASE_URL) this runs on a fresh PG database with real concurre
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from portal.models import (
     Vendor,
 )
 from portal.services import receiving
+from tests.concurrency import run_at_once
 from tests.conftest import base_config, scratch_database
 
 THREADS = 20
@@ -110,35 +110,21 @@ def test_twenty_people_receiving_one_unit_each_on_a_line_of_ten_take_exactly_ten
         line_id = db.session.scalar(
             select(PurchaseOrderLine.id).where(PurchaseOrderLine.line_no == 1)
         )
-    results, errors = [], []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
 
-    def worker():
-        with dock_app.app_context():
-            try:
-                keeper = db.session.get(User, dock_app.config["DOCK_KEEPER_ID"])
-                _ = keeper.roles  # load the roles before the race
-                start.wait(timeout=60)
-                receipt = receiving.record_receipt(
-                    po_id,
-                    lines=[(line_id, "1", "0", None)],
-                    receiver=keeper,
-                    submission_id=uuid.uuid4().hex,
-                )
-                with lock:
-                    results.append(receipt.number)
-            except Exception as err:  # noqa: BLE001 (collected and asserted below)
-                with lock:
-                    errors.append(err)
-            finally:
-                db.session.remove()
+    def keeper():
+        person = db.session.get(User, dock_app.config["DOCK_KEEPER_ID"])
+        _ = person.roles  # load the roles before the race
+        return person
 
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    def receive_one(receiver):
+        return receiving.record_receipt(
+            po_id,
+            lines=[(line_id, "1", "0", None)],
+            receiver=receiver,
+            submission_id=uuid.uuid4().hex,
+        ).number
+
+    results, errors = run_at_once(dock_app, [receive_one] * THREADS, before=keeper)
 
     assert len(results) == 10 and len(set(results)) == 10
     assert len(errors) == THREADS - 10

@@ -5,7 +5,6 @@ On PostgreSQL (DATABASE_URL) these run on a fresh PG database with real concurre
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -30,6 +29,7 @@ from portal.models import (
     WorkOrder,
 )
 from portal.services import parts, purchase_requests
+from tests.concurrency import run_at_once as race
 from tests.conftest import base_config, scratch_database
 
 THREADS = 8
@@ -82,30 +82,11 @@ def race_app(tmp_path):
 
 def run_at_once(app, work, args_list):
     """Run work(*args) in one thread each, all released together; (results, errors)."""
-    results, errors = [], []
-    lock = threading.Lock()
-    start = threading.Barrier(len(args_list))
-
-    def worker(*args):
-        with app.app_context():
-            actor = db.session.get(User, app.config["RACE_TECH_ID"])
-            start.wait()
-            try:
-                outcome = work(*args, actor=actor)
-                with lock:
-                    results.append(outcome)
-            except Exception as err:  # noqa: BLE001 (collected and asserted by the test)
-                with lock:
-                    errors.append(err)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=args) for args in args_list]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+    return race(
+        app,
+        [lambda actor, args=args: work(*args, actor=actor) for args in args_list],
+        before=lambda: db.session.get(User, app.config["RACE_TECH_ID"]),
+    )
 
 
 def line_ids(app) -> list[int]:
