@@ -17,9 +17,28 @@ from decimal import Decimal
 
 from portal.domain.errors import NotAllowed
 from portal.domain.money import format_money, money
+from portal.domain.statuses import PurchaseRequestStatus
 
 PENDING = "submitted"  # the only PR status a decision can be taken on
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+# A purchase request's status in the requester's words (pages, badges, filters).
+STATUS_LABELS: dict[PurchaseRequestStatus, str] = {
+    PurchaseRequestStatus.draft: "Draft",
+    PurchaseRequestStatus.submitted: "Waiting for approval",
+    PurchaseRequestStatus.approved: "Approved",
+    PurchaseRequestStatus.rejected: "Rejected",
+    PurchaseRequestStatus.ordered: "Ordered",
+    PurchaseRequestStatus.cancelled: "Cancelled",
+}
+
+
+def status_label(value: str) -> str:
+    """A PR status in words; an unknown value as it is."""
+    try:
+        return STATUS_LABELS[PurchaseRequestStatus(value)]
+    except ValueError:
+        return str(value)
 
 
 class NoApprovalRule(NotAllowed):

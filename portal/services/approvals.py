@@ -56,14 +56,6 @@ BRINGING_PARTS = (
     PurchaseRequestStatus.ordered,
 )
 LISTS = {"waiting": "Waiting for me", "mine": "Mine", "all": "All"}
-STATUS_LABELS = {
-    PurchaseRequestStatus.draft: "Draft",
-    PurchaseRequestStatus.submitted: "Waiting for approval",
-    PurchaseRequestStatus.approved: "Approved",
-    PurchaseRequestStatus.rejected: "Rejected",
-    PurchaseRequestStatus.ordered: "Ordered",
-    PurchaseRequestStatus.cancelled: "Cancelled",
-}
 
 
 # ---------------------------------------------------------------- facts for the rules
@@ -512,7 +504,7 @@ class Row:
     @property
     def status_label(self) -> str:
         """The status in words."""
-        return STATUS_LABELS.get(self.pr.status, self.pr.status.value)
+        return rules.status_label(self.pr.status)
 
 
 @dataclass
@@ -719,7 +711,7 @@ class Detail:
     @property
     def status_label(self) -> str:
         """The status in words."""
-        return STATUS_LABELS.get(self.pr.status, self.pr.status.value)
+        return rules.status_label(self.pr.status)
 
     @property
     def remaining_after(self) -> Decimal:

@@ -6,7 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.domain.approvals import STATUS_LABELS
+from portal.domain.statuses import PurchaseRequestStatus as S
 from portal.forms import IdempotentForm
+from portal.services.approvals import LISTS
 
 
 class ListForm(FlaskForm):
@@ -14,19 +17,14 @@ class ListForm(FlaskForm):
 
     show = SelectField(
         "Show",
-        choices=[("waiting", "Waiting for me"), ("mine", "Mine"), ("all", "All")],
+        choices=list(LISTS.items()),
         default="waiting",
         validators=[Optional()],
     )
     status = SelectField(
         "Status",
-        choices=[
-            ("", "Any status"),
-            ("submitted", "Waiting for approval"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-            ("ordered", "Ordered"),
-        ],
+        choices=[("", "Any status")]
+        + [(s.value, STATUS_LABELS[s]) for s in (S.submitted, S.approved, S.rejected, S.ordered)],
         default="",
         validators=[Optional()],
     )

@@ -11,9 +11,16 @@ from flask_login import current_user, login_required
 
 from portal.blueprints.purchase_requests import bp
 from portal.blueprints.purchase_requests.forms import ApproveForm, ListForm, RejectForm
+from portal.domain import approvals as approval_rules
 from portal.domain.errors import DomainError, NotFound
 from portal.htmx import page_or_block, wants_fragment
 from portal.services import approvals
+
+
+@bp.app_template_filter("pr_status")
+def pr_status(value) -> str:
+    """A purchase request's status in words."""
+    return approval_rules.status_label(value)
 
 
 @bp.get("/")
