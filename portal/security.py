@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db, login_manager
 
@@ -25,7 +25,7 @@ def init_login(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        return db.session.get(User, int(user_id), options=[selectinload(User.role_rows)])
+        return db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
 
 
 def roles_required(*roles: str):
