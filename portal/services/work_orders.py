@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.domain.errors import DomainError, NotAllowed, NotFound
@@ -96,11 +97,17 @@ def search(*, text: str | None, status: str | None, page: int = 1) -> Page:
     return Page(items=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
 
 
-def get_for_page(wo_id: int) -> WorkOrder | None:
-    """A work order with everything its page shows, in a fixed number of queries."""
-    stmt = (
+def get(wo_id: int) -> WorkOrder | None:
+    """One work order, its own row only (for pages that show little of it)."""
+    return db.session.get(WorkOrder, wo_id)
+
+
+@cache
+def _page_statement() -> Select:
+    """The WO page's query, built once: SQLAlchemy then reuses it and its compiled form."""
+    return (
         select(WorkOrder)
-        .where(WorkOrder.id == wo_id)
+        .where(WorkOrder.id == bindparam("wo_id"))
         .options(
             joinedload(WorkOrder.asset),
             joinedload(WorkOrder.location),
@@ -114,7 +121,11 @@ def get_for_page(wo_id: int) -> WorkOrder | None:
             selectinload(WorkOrder.status_changes),
         )
     )
-    return db.session.scalars(stmt).unique().one_or_none()
+
+
+def get_for_page(wo_id: int) -> WorkOrder | None:
+    """A work order with everything its page shows, in a fixed number of queries."""
+    return db.session.scalars(_page_statement(), {"wo_id": wo_id}).unique().one_or_none()
 
 
 # ---------------------------------------------------------------- writes

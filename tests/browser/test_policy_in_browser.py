@@ -41,7 +41,12 @@ def test_a_technician_records_an_out_of_pocket_buy_on_a_phone(page):
     page.evaluate("window.__marker = 'same page'")
 
     section = page.locator("#out-of-pocket")
+    # The form comes from the server on demand: wait until htmx has taken the link in hand.
+    page.wait_for_function(
+        "document.querySelector('#oop-open')?.['htmx-internal-data'] !== undefined"
+    )
     section.get_by_text("I paid for something myself").click()
+    expect(section.locator("#description")).to_be_focused()  # ready to type at once
     page.fill("#description", "Cable gland M20, 2 pieces")
     page.fill("#shop_name", "City Electrical Counter")
     page.fill("#amount", "7,90")

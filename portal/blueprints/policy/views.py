@@ -17,7 +17,7 @@ from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
 from portal.security import roles_required
-from portal.services import out_of_pocket, policy
+from portal.services import out_of_pocket, policy, work_orders
 
 BUYERS_OWN_MONEY = ("technician", "supervisor")  # who may record an out-of-pocket purchase
 REVIEWERS = ("supervisor", "approver")
@@ -143,6 +143,25 @@ def set_active(rule_id: int):
 
 
 # ---------------------------------------------------------------- out-of-pocket purchases
+
+
+@bp.get("/work-orders/<int:wo_id>/out-of-pocket/new")
+@roles_required(*BUYERS_OWN_MONEY)
+def new_purchase(wo_id: int):
+    """The out-of-pocket form: swapped into the work order page, or a page of its own."""
+    wo = work_orders.get(wo_id)
+    if wo is None:
+        abort(404)
+    if wo.status.value in ("closed", "cancelled"):
+        flash(f"{wo.number} is {wo.status.value}: nothing more can be bought on it.", "error")
+        return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
+    return page_or_block(
+        "policy/new_purchase.html",
+        "oop_form",
+        wo=wo,
+        oop_form=new_out_of_pocket_form(),
+        inline=wants_fragment(),
+    )
 
 
 @bp.post("/work-orders/<int:wo_id>/out-of-pocket")

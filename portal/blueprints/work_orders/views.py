@@ -105,9 +105,10 @@ def _page(wo_id: int, *, status: int = 200, **forms):
     if labour_form.worked_on.data is None:
         labour_form.worked_on.data = utcnow().date()
     assign_form = forms.setdefault("assign_form", AssignForm(formdata=None))
-    assign_form.assignee_user_id.choices = [
-        (p.id, p.full_name) for p in accounts.assignable_people()
-    ]
+    if current_user.has_role("supervisor"):  # only supervisors get the list of people
+        assign_form.assignee_user_id.choices = [
+            (p.id, p.full_name) for p in accounts.assignable_people()
+        ]
     moves = moves_for(wo.status, current_user.roles)
     return page_or_block(
         "work_orders/detail.html",
