@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db, login_manager
@@ -21,11 +22,16 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    # Every signed-in request runs this: one statement, built once (user and roles together).
+    by_id = (
+        select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
+    )
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        return db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+        return db.session.scalars(by_id, {"user_id": int(user_id)}).unique().one_or_none()
 
 
 def roles_required(*roles: str):
