@@ -151,6 +151,14 @@ def sign_in(page, username: str, password: str = "demo") -> None:
     page.wait_for_load_state("networkidle")
 
 
+def htmx_ready(page, selector: str) -> None:
+    """Wait until htmx has wired up `selector` (new content is processed just after a swap,
+    and a click or a keystroke before that would go to a plain link or a dead input)."""
+    page.wait_for_function(
+        "s => document.querySelector(s)?.['htmx-internal-data'] !== undefined", arg=selector
+    )
+
+
 def axe_violations(page) -> list[str]:
     """axe-core (bundled by axe-playwright-python, no download) violations on the page."""
     from axe_playwright_python.sync_playwright import Axe

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, htmx_ready, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_a_pr_from_a_work_order_is_refused_to_its_requester_and_approved_by_the_
     page.goto("/work-orders/?q=emergency+lighting")
     page.locator(".wo-row", has_text="Emergency lighting duration test").click()
     page.wait_for_url(re.compile(r".*/work-orders/\d+$"))
+    htmx_ready(page, "#part-q")
     page.fill("#part-q", "probe")
     page.locator("label.part-pick", has_text="LVL-CAP-250").click()
     page.fill("#qty", "2")

@@ -7,13 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, htmx_ready, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def add_part(page, search: str, part_number: str, qty: str = "1") -> None:
     """Type in the part search, pick the part from the results, add it with a quantity."""
+    htmx_ready(page, "#part-q")  # after a swap (an earlier add or reserve) it is a new input
     page.fill("#part-q", search)
     pick = page.locator("label.part-pick", has_text=part_number)
     expect(pick).to_be_visible()
@@ -67,6 +68,7 @@ def test_a_bad_quantity_is_told_beside_the_field_in_the_browser(page):
     page.goto("/work-orders/?q=syrup+dosing")  # open work whatever other tests did to it
     page.locator(".wo-row", has_text="Syrup dosing pump leaking at seal").click()
     page.wait_for_url(re.compile(r".*/work-orders/\d+$"))
+    htmx_ready(page, "#part-q")
     page.fill("#part-q", "belt")
     page.locator("label.part-pick", has_text="BELT-SPB1800").click()
     page.fill("#qty", "1.2345")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.domain.work_orders import WorkOrderStatus
 from portal.extensions import db
 from portal.models import Asset, User
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import htmx_ready, sign_in
 from tests.factories import make_work_order
 
 pytestmark = pytest.mark.browser
@@ -51,6 +51,7 @@ def test_from_a_missing_part_to_parts_arrived_through_every_desk(page, live_serv
     # The technician lists the probe, finds it unavailable and requests it.
     _as(page, "technician")
     page.goto(f"/work-orders/{wo['id']}")
+    htmx_ready(page, "#part-q")
     page.fill("#part-q", "probe")
     page.locator("label.part-pick", has_text=PART).click()
     page.fill("#qty", "3")
