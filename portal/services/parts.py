@@ -396,11 +396,19 @@ def add_part_line(
                 line = add_line(
                     session, wo, item, qty, actor=actor, submission_id=submission_id, note=note
                 )
+            # Said before the commit, while the line and its item are loaded (not read again).
+            outcome = _added(line)
     except IntegrityError:
         # A double tap that raced the first post past the check above: the first one won.
         line = earlier_submission(db.session, PartLine, submission_id)
         if line is None:
             raise
+        outcome = _added(line)
+    return outcome
+
+
+def _added(line: PartLine) -> Outcome:
+    """What adding the line did, in words."""
     return Outcome.of(line, f"Added {amount_text(line.needed_qty, line.item)}.")
 
 
