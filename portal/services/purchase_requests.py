@@ -100,10 +100,10 @@ def request_missing(
     pr, new = _open_request(session, wo), False
     if pr is None:
         pr, new = _new_request(session, wo, actor=actor, now=now), True
-    source, preferred_ids = _suggest_source(session, item, today or date.today())
+    source, preferred_ids, names = _suggest_source(session, item, today or date.today())
     decisions = policy.decisions_for(
         session,
-        _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id)),
+        _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id, names)),
     )
     warnings = [*source.warnings, *(d.as_dict() for d in decisions)]
     pr_line = PurchaseRequestLine(
@@ -188,10 +188,12 @@ def _need(
     )
 
 
-def _vendor_name(session: Session, vendor_id: int | None) -> str | None:
-    """The suggested vendor's name, for the policy's words."""
+def _vendor_name(session: Session, vendor_id: int | None, known: dict[int, str]) -> str | None:
+    """The suggested vendor's name, for the policy's words (`known`: names already read)."""
     if vendor_id is None:
         return None
+    if vendor_id in known:
+        return known[vendor_id]
     return session.scalar(select(Vendor.name).where(Vendor.id == vendor_id))
 
 
@@ -241,9 +243,21 @@ def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> Purcha
 
 def _suggest_source(
     session: Session, item: Item, today: date
-) -> tuple[rules.SourceSuggestion, set[int]]:
-    """The rules' pick from the item's contract prices and preferred vendors (2 queries), and
-    the ids of the vendors preferred for its category."""
+) -> tuple[rules.SourceSuggestion, set[int], dict[int, str]]:
+    """The rules' pick from the item's contract prices and preferred vendors (2 queries), the
+    ids of the vendors preferred for its category, and the names of every vendor considered."""
+    rows = session.execute(
+        select(ContractPrice, Contract, Vendor)
+        .join(Contract, Contract.id == ContractPrice.contract_id)
+        .join(Vendor, Vendor.id == Contract.vendor_id)
+        .where(
+            or_(
+                ContractPrice.item_id == item.id,
+                (ContractPrice.item_id.is_(None)) & (ContractPrice.category == item.category),
+            )
+        )
+        .order_by(ContractPrice.id)
+    ).all()
     contracts = [
         rules.ContractOffer(
             contract_price_id=price.id,
@@ -257,28 +271,18 @@ def _suggest_source(
             uom=price.uom,
             for_item=price.item_id is not None,
         )
-        for price, contract, vendor in session.execute(
-            select(ContractPrice, Contract, Vendor)
-            .join(Contract, Contract.id == ContractPrice.contract_id)
-            .join(Vendor, Vendor.id == Contract.vendor_id)
-            .where(
-                or_(
-                    ContractPrice.item_id == item.id,
-                    (ContractPrice.item_id.is_(None)) & (ContractPrice.category == item.category),
-                )
-            )
-            .order_by(ContractPrice.id)
-        )
+        for price, contract, vendor in rows
     ]
-    preferred = [
-        rules.PreferredOffer(vendor_id, code, status is VendorStatus.active)
-        for vendor_id, code, status in session.execute(
-            select(Vendor.id, Vendor.code, Vendor.status)
-            .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
-            .where(PreferredVendor.category == item.category)
-            .order_by(Vendor.code)
-        )
-    ]
+    names = {vendor.id: vendor.name for _price, _contract, vendor in rows}
+    preferred = []
+    for vendor_id, code, status, name in session.execute(
+        select(Vendor.id, Vendor.code, Vendor.status, Vendor.name)
+        .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
+        .where(PreferredVendor.category == item.category)
+        .order_by(Vendor.code)
+    ):
+        preferred.append(rules.PreferredOffer(vendor_id, code, status is VendorStatus.active))
+        names[vendor_id] = name
     suggestion = rules.suggest_source(
         today=today,
         uom=item.uom,
@@ -287,4 +291,4 @@ def _suggest_source(
         contracts=contracts,
         preferred=preferred,
     )
-    return suggestion, {p.vendor_id for p in preferred}
+    return suggestion, {p.vendor_id for p in preferred}, names
