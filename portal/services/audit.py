@@ -113,7 +113,11 @@ def _chain_head(session: Session) -> str | None:
     head = session.info.get(_HEAD)
     if head is not None:
         return head
-    return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return session.scalar(_LATEST_HASH)
+
+
+# Built once (every audit event may run it): building and keying it cost more than running it.
+_LATEST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
 @orm_events.listens_for(Session, "after_transaction_create")
