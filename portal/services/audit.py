@@ -123,6 +123,7 @@ _LATEST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 @orm_events.listens_for(Session, "after_transaction_create")
 @orm_events.listens_for(Session, "after_transaction_end")
 def _forget_head(session: Session, transaction) -> None:
+    """Drop the remembered chain head when a transaction or savepoint begins or ends."""
     # Only real boundaries count: a flush opens and closes an inner "subtransaction" too.
     if transaction.nested or transaction.parent is None:
         session.info.pop(_HEAD, None)
