@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from portal.domain import parts as rules
@@ -54,7 +54,7 @@ def mark_part_line_unavailable(
 ) -> Outcome:
     """Request what the line is missing on the work order's open PR; the WO waits for parts."""
     with unit_of_work() as session:
-        wo_id = session.scalar(select(PartLine.work_order_id).where(PartLine.id == line_id))
+        wo_id = session.scalar(_WORK_ORDER_OF_LINE, {"line_id": line_id})
         if wo_id is None:
             raise NotFound(f"Part line {line_id} does not exist.")
         # Work order first, then the line: two lines of one WO never open two PRs at once.
@@ -199,18 +199,42 @@ def _vendor_name(session: Session, vendor_id: int | None, known: dict[int, str])
 
 def _open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
     """The work order's PR still waiting for its first decision, if there is one."""
-    decided = exists().where(Approval.purchase_request_id == PurchaseRequest.id)
-    return session.scalar(
-        select(PurchaseRequest)
-        .where(
-            PurchaseRequest.work_order_id == wo.id,
-            PurchaseRequest.status == PurchaseRequestStatus.submitted,
-            PurchaseRequest.decided_at.is_(None),
-            ~decided,
-        )
-        .order_by(PurchaseRequest.id.desc())
-        .limit(1)
+    return session.scalar(_OPEN_REQUEST, {"wo_id": wo.id})
+
+
+# The statements every missing part runs, built once (building and keying one cost about as
+# much as running it). Item and preferred-vendor categories are never NULL, so "= :category"
+# finds what "== item.category" did.
+_WORK_ORDER_OF_LINE = select(PartLine.work_order_id).where(PartLine.id == bindparam("line_id"))
+_OPEN_REQUEST = (
+    select(PurchaseRequest)
+    .where(
+        PurchaseRequest.work_order_id == bindparam("wo_id"),
+        PurchaseRequest.status == PurchaseRequestStatus.submitted,
+        PurchaseRequest.decided_at.is_(None),
+        ~exists().where(Approval.purchase_request_id == PurchaseRequest.id),
     )
+    .order_by(PurchaseRequest.id.desc())
+    .limit(1)
+)
+_CONTRACT_OFFERS = (
+    select(ContractPrice, Contract, Vendor)
+    .join(Contract, Contract.id == ContractPrice.contract_id)
+    .join(Vendor, Vendor.id == Contract.vendor_id)
+    .where(
+        or_(
+            ContractPrice.item_id == bindparam("item_id"),
+            (ContractPrice.item_id.is_(None)) & (ContractPrice.category == bindparam("category")),
+        )
+    )
+    .order_by(ContractPrice.id)
+)
+_PREFERRED_VENDORS = (
+    select(Vendor.id, Vendor.code, Vendor.status, Vendor.name)
+    .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
+    .where(PreferredVendor.category == bindparam("category"))
+    .order_by(Vendor.code)
+)
 
 
 def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> PurchaseRequest:
@@ -246,18 +270,7 @@ def _suggest_source(
 ) -> tuple[rules.SourceSuggestion, set[int], dict[int, str]]:
     """The rules' pick from the item's contract prices and preferred vendors (2 queries), the
     ids of the vendors preferred for its category, and the names of every vendor considered."""
-    rows = session.execute(
-        select(ContractPrice, Contract, Vendor)
-        .join(Contract, Contract.id == ContractPrice.contract_id)
-        .join(Vendor, Vendor.id == Contract.vendor_id)
-        .where(
-            or_(
-                ContractPrice.item_id == item.id,
-                (ContractPrice.item_id.is_(None)) & (ContractPrice.category == item.category),
-            )
-        )
-        .order_by(ContractPrice.id)
-    ).all()
+    rows = session.execute(_CONTRACT_OFFERS, {"item_id": item.id, "category": item.category}).all()
     contracts = [
         rules.ContractOffer(
             contract_price_id=price.id,
@@ -276,10 +289,7 @@ def _suggest_source(
     names = {vendor.id: vendor.name for _price, _contract, vendor in rows}
     preferred = []
     for vendor_id, code, status, name in session.execute(
-        select(Vendor.id, Vendor.code, Vendor.status, Vendor.name)
-        .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
-        .where(PreferredVendor.category == item.category)
-        .order_by(Vendor.code)
+        _PREFERRED_VENDORS, {"category": item.category}
     ):
         preferred.append(rules.PreferredOffer(vendor_id, code, status is VendorStatus.active))
         names[vendor_id] = name
