@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import event as orm_events
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -77,7 +78,7 @@ def record(
     # Serialise writers on the chain head: bumping the AUDIT counter locks it until commit,
     # so two transactions can never chain onto the same previous event.
     seq = bump_counter(session, AUDIT_COUNTER)
-    prev_hash = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = _chain_head(session)
     if subject is not None:
         session.flush()
     event = AuditEvent(
@@ -95,7 +96,37 @@ def record(
     event.prev_hash = prev_hash or GENESIS
     event.hash = event_digest(event.prev_hash, _fields(event))
     session.add(event)
+    session.info[_HEAD] = event.hash
     return event
+
+
+_HEAD = "audit_chain_head"  # session.info: hash of the event this transaction wrote last
+
+
+def _chain_head(session: Session) -> str | None:
+    """The hash of the latest event: the one this transaction wrote last, else the stored one.
+
+    The AUDIT counter stays locked from this transaction's first event until it ends, so no
+    one else appends in between. Any transaction or savepoint beginning or ending forgets the
+    remembered hash (see _forget_head), and the trail is read again.
+    """
+    head = session.info.get(_HEAD)
+    if head is not None:
+        return head
+    return session.scalar(_LATEST_HASH)
+
+
+# Built once (every audit event may run it): building and keying it cost more than running it.
+_LATEST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
+@orm_events.listens_for(Session, "after_transaction_create")
+@orm_events.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, transaction) -> None:
+    """Drop the remembered chain head when a transaction or savepoint begins or ends."""
+    # Only real boundaries count: a flush opens and closes an inner "subtransaction" too.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_HEAD, None)
 
 
 @dataclass(frozen=True)

@@ -286,8 +286,7 @@ def enter_invoice(
             submission_id=submission_id,
         )
         matching.match_batch(session, [invoice.id], actor=actor, why="matched on entry")
-        session.refresh(invoice)
-    return invoice
+    return invoice  # expired by the commit: it reads its matched status when next used
 
 
 # --------------------------------------------------------------------------- CSV import

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,25 +17,28 @@ def next_number(session: Session, sequence: Sequence) -> str:
     return format_number(sequence, bump_counter(session, counter_key(sequence, year)), year)
 
 
+_counter = DocumentCounter.__table__
+# Built once: making and keying an UPDATE anew on every call cost more than running it, and
+# every audit event draws a number. Core, not ORM: the counter is never loaded as an object, so
+# there is no session state to keep in step (the session still autoflushes before it).
+_BUMP = (
+    update(_counter)
+    .where(_counter.c.key == bindparam("counter_key"))
+    .values(last_value=_counter.c.last_value + 1)
+    .returning(_counter.c.last_value)
+)
+
+
 def bump_counter(session: Session, key: str) -> int:
     """Add one to counter `key` and return it; the row stays locked until the transaction ends."""
     # An UPDATE takes the row lock at once (PostgreSQL) or the write lock (SQLite), so two
     # transactions can never read the same last_value.
-    stmt = (
-        update(DocumentCounter)
-        .where(DocumentCounter.key == key)
-        .values(last_value=DocumentCounter.last_value + 1)
-        .returning(DocumentCounter.last_value)
-        # The counter is never loaded as an object: skip scanning the session for it, which
-        # otherwise costs O(objects in the session) per number and slows big imports.
-        .execution_options(synchronize_session=False)
-    )
-    value = session.execute(stmt).scalar_one_or_none()
+    value = session.execute(_BUMP, {"counter_key": key}).scalar_one_or_none()
     if value is None:
         try:
             with session.begin_nested():
                 session.add(DocumentCounter(key=key, last_value=0))
         except IntegrityError:
             pass  # another transaction created it first; the UPDATE below waits for it
-        value = session.execute(stmt).scalar_one()
+        value = session.execute(_BUMP, {"counter_key": key}).scalar_one()
     return value

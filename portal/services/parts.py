@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, literal, or_, select, text, update
+from sqlalchemy import Select, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -352,13 +353,27 @@ def lock_row(session: Session, model, row_id: int):
     """Lock one row for the rest of the transaction, then read it as it is now; None if absent.
 
     A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite (where
-    SELECT ... FOR UPDATE does nothing), so what is read next cannot change under us.
+    SELECT ... FOR UPDATE does nothing), so what is read next cannot change under us; its
+    RETURNING clause is that read, in the same round trip.
     """
-    table = model.__table__.name
-    result = session.execute(text(f'UPDATE "{table}" SET id = id WHERE id = :id'), {"id": row_id})
-    if result.rowcount == 0:
-        return None
-    return session.get(model, row_id, populate_existing=True)
+    return session.scalars(_lock_and_read(model), {"id": row_id}).one_or_none()
+
+
+@cache
+def _lock_and_read(model) -> Select:
+    """`UPDATE <table> SET id = id WHERE id = :id RETURNING <every column>`, read as `model`
+    (the session's copy overwritten), built once per model.
+
+    Text, not update(): an ORM or Core UPDATE would also set onupdate columns (updated_at).
+    """
+    table = model.__table__
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    locked = text(f'UPDATE "{table.name}" SET id = id WHERE id = :id RETURNING {names}')
+    return (
+        select(model)
+        .from_statement(locked.columns(*table.columns))
+        .execution_options(populate_existing=True)
+    )
 
 
 def locked_line(session: Session, line_id: int) -> PartLine:
@@ -396,11 +411,19 @@ def add_part_line(
                 line = add_line(
                     session, wo, item, qty, actor=actor, submission_id=submission_id, note=note
                 )
+            # Said before the commit, while the line and its item are loaded (not read again).
+            outcome = _added(line)
     except IntegrityError:
         # A double tap that raced the first post past the check above: the first one won.
         line = earlier_submission(db.session, PartLine, submission_id)
         if line is None:
             raise
+        outcome = _added(line)
+    return outcome
+
+
+def _added(line: PartLine) -> Outcome:
+    """What adding the line did, in words."""
     return Outcome.of(line, f"Added {amount_text(line.needed_qty, line.item)}.")
 
 

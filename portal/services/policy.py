@@ -36,10 +36,11 @@ def _as_rule(row: PolicyRule) -> rules.Rule:
 
 def active_rules(session: Session) -> list[rules.Rule]:
     """Every active rule, oldest first (one query)."""
-    rows = session.scalars(
-        select(PolicyRule).where(PolicyRule.active.is_(True)).order_by(PolicyRule.id)
-    )
-    return [_as_rule(row) for row in rows]
+    return [_as_rule(row) for row in session.scalars(_ACTIVE_RULES)]
+
+
+# Built once: every part bought asks the policy (building it cost about as much as running it).
+_ACTIVE_RULES = select(PolicyRule).where(PolicyRule.active.is_(True)).order_by(PolicyRule.id)
 
 
 def decisions_for(session: Session, need: rules.Need) -> list[rules.Decision]:

@@ -15,11 +15,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.domain import purchase_orders as rules
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.money import format_qty
 from portal.domain.numbering import Sequence
+from portal.domain.sourcing import SourceWarning
 from portal.domain.statuses import (
     LineKind,
     PurchaseOrderStatus,
@@ -47,7 +49,7 @@ from portal.services import audit
 from portal.services._uow import unit_of_work
 from portal.services.numbering import next_number
 from portal.services.parts import lock_row
-from portal.services.sourcing import assess_source, check_vendor_usable
+from portal.services.sourcing import SourceNeed, assess_sources, check_vendor_usable
 
 S = PurchaseOrderStatus
 ZERO = Decimal("0")
@@ -605,11 +607,11 @@ def _new_po(
     session.add(po)
     session.flush()
     today = date.today()
-    for line_no, ln in enumerate(lines, start=1):
+    warnings = _assess_lines(session, vendor.id, lines, context.items, today)
+    for line_no, (ln, found) in enumerate(zip(lines, warnings, strict=True), start=1):
         pr = ln.purchase_request
         site_id = _site_of(ln, context)
         store = context.site_store.get(site_id) if site_id else None
-        item = context.items.get(ln.item_id) if ln.item_id else None
         po_line = PurchaseOrderLine(
             purchase_order_id=po.id,
             line_no=line_no,
@@ -629,22 +631,10 @@ def _new_po(
             rejected_qty=ZERO,
             backorder_qty=ln.qty,
         )
-        po_line.warnings = [
-            w.as_dict()
-            for w in assess_source(
-                session,
-                vendor_id=vendor.id,
-                item_id=ln.item_id,
-                unit_price=ln.unit_price,
-                uom=ln.uom,
-                on=today,
-                category=item.category if item else None,
-                description=ln.description,
-            )
-        ]
+        po_line.warnings = [w.as_dict() for w in found]
         session.add(po_line)
     session.flush()
-    session.refresh(po, ["lines"])
+    _reload_lines(session, po)
     audit.record(
         session,
         actor=buyer,
@@ -671,6 +661,23 @@ def _new_po(
         + ", ".join(sorted({ln.purchase_request.number for ln in lines})),
     )
     return po
+
+
+def _assess_lines(
+    session: Session, vendor_id: int, lines: list, items: dict[int, Item], on: date
+) -> list[list[SourceWarning]]:
+    """Sourcing warnings for each request or order line bought from one vendor, read at once."""
+    needs = [
+        SourceNeed(
+            ln.item_id,
+            ln.unit_price,
+            ln.uom,
+            category=item.category if (item := items.get(ln.item_id)) else None,
+            description=ln.description,
+        )
+        for ln in lines
+    ]
+    return assess_sources(session, vendor_id=vendor_id, needs=needs, on=on)
 
 
 def _mark_requests_ordered(
@@ -705,12 +712,23 @@ def _mark_requests_ordered(
 # ---------------------------------------------------------------- writes: draft, approve, issue
 
 
+def _reload_lines(session: Session, po: PurchaseOrder) -> None:
+    """Read the PO's lines as they are now, in one query (a refresh of the collection takes two)."""
+    lines = session.scalars(
+        select(PurchaseOrderLine)
+        .where(PurchaseOrderLine.purchase_order_id == po.id)
+        .order_by(PurchaseOrderLine.line_no)
+        .execution_options(populate_existing=True)
+    ).all()
+    set_committed_value(po, "lines", list(lines))
+
+
 def _locked_po(session: Session, po_id: int) -> PurchaseOrder:
     """The PO locked for the rest of the transaction, with its lines as they are now."""
     po = lock_row(session, PurchaseOrder, po_id)
     if po is None:
         raise NotFound(f"Purchase order {po_id} does not exist.")
-    session.refresh(po, ["lines"])
+    _reload_lines(session, po)
     return po
 
 
@@ -806,27 +824,18 @@ def _apply_line_change(line: PurchaseOrderLine, change: rules.LineChange) -> dic
 
 def _refresh_warnings(session: Session, po: PurchaseOrder) -> list[str]:
     """Re-assess every line's source (BlockedVendor raises); store and return the words."""
-    today = date.today()
-    texts = []
     item_ids = {ln.item_id for ln in po.lines} - {None}
-    categories = (
-        dict(session.execute(select(Item.id, Item.category).where(Item.id.in_(item_ids))).all())
+    # Loaded whole and held here, so the assessment finds them in the session.
+    items = (
+        {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
         if item_ids
         else {}
     )
-    for ln in po.lines:
-        found = assess_source(
-            session,
-            vendor_id=po.vendor_id,
-            item_id=ln.item_id,
-            unit_price=ln.unit_price,
-            uom=ln.uom,
-            on=today,
-            category=categories.get(ln.item_id),
-            description=ln.description,
-        )
-        ln.warnings = [w.as_dict() for w in found]
-        texts.extend(w.text for w in found)
+    found = _assess_lines(session, po.vendor_id, po.lines, items, date.today())
+    texts = []
+    for ln, warnings in zip(po.lines, found, strict=True):
+        ln.warnings = [w.as_dict() for w in warnings]
+        texts.extend(w.text for w in warnings)
     return texts
 
 
@@ -945,7 +954,7 @@ def revise_purchase_order(
             for ln in added
         )
         session.flush()
-        session.refresh(po, ["lines"])
+        _reload_lines(session, po)
         _refresh_warnings(session, po)
         before_status = po.status
         po.status = rules.status_after_receipt(po.lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from portal.domain import parts as rules
@@ -54,7 +54,7 @@ def mark_part_line_unavailable(
 ) -> Outcome:
     """Request what the line is missing on the work order's open PR; the WO waits for parts."""
     with unit_of_work() as session:
-        wo_id = session.scalar(select(PartLine.work_order_id).where(PartLine.id == line_id))
+        wo_id = session.scalar(_WORK_ORDER_OF_LINE, {"line_id": line_id})
         if wo_id is None:
             raise NotFound(f"Part line {line_id} does not exist.")
         # Work order first, then the line: two lines of one WO never open two PRs at once.
@@ -100,10 +100,10 @@ def request_missing(
     pr, new = _open_request(session, wo), False
     if pr is None:
         pr, new = _new_request(session, wo, actor=actor, now=now), True
-    source, preferred_ids = _suggest_source(session, item, today or date.today())
+    source, preferred_ids, names = _suggest_source(session, item, today or date.today())
     decisions = policy.decisions_for(
         session,
-        _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id)),
+        _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id, names)),
     )
     warnings = [*source.warnings, *(d.as_dict() for d in decisions)]
     pr_line = PurchaseRequestLine(
@@ -188,27 +188,53 @@ def _need(
     )
 
 
-def _vendor_name(session: Session, vendor_id: int | None) -> str | None:
-    """The suggested vendor's name, for the policy's words."""
+def _vendor_name(session: Session, vendor_id: int | None, known: dict[int, str]) -> str | None:
+    """The suggested vendor's name, for the policy's words (`known`: names already read)."""
     if vendor_id is None:
         return None
+    if vendor_id in known:
+        return known[vendor_id]
     return session.scalar(select(Vendor.name).where(Vendor.id == vendor_id))
 
 
 def _open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
     """The work order's PR still waiting for its first decision, if there is one."""
-    decided = exists().where(Approval.purchase_request_id == PurchaseRequest.id)
-    return session.scalar(
-        select(PurchaseRequest)
-        .where(
-            PurchaseRequest.work_order_id == wo.id,
-            PurchaseRequest.status == PurchaseRequestStatus.submitted,
-            PurchaseRequest.decided_at.is_(None),
-            ~decided,
-        )
-        .order_by(PurchaseRequest.id.desc())
-        .limit(1)
+    return session.scalar(_OPEN_REQUEST, {"wo_id": wo.id})
+
+
+# The statements every missing part runs, built once (building and keying one cost about as
+# much as running it). Item and preferred-vendor categories are never NULL, so "= :category"
+# finds what "== item.category" did.
+_WORK_ORDER_OF_LINE = select(PartLine.work_order_id).where(PartLine.id == bindparam("line_id"))
+_OPEN_REQUEST = (
+    select(PurchaseRequest)
+    .where(
+        PurchaseRequest.work_order_id == bindparam("wo_id"),
+        PurchaseRequest.status == PurchaseRequestStatus.submitted,
+        PurchaseRequest.decided_at.is_(None),
+        ~exists().where(Approval.purchase_request_id == PurchaseRequest.id),
     )
+    .order_by(PurchaseRequest.id.desc())
+    .limit(1)
+)
+_CONTRACT_OFFERS = (
+    select(ContractPrice, Contract, Vendor)
+    .join(Contract, Contract.id == ContractPrice.contract_id)
+    .join(Vendor, Vendor.id == Contract.vendor_id)
+    .where(
+        or_(
+            ContractPrice.item_id == bindparam("item_id"),
+            (ContractPrice.item_id.is_(None)) & (ContractPrice.category == bindparam("category")),
+        )
+    )
+    .order_by(ContractPrice.id)
+)
+_PREFERRED_VENDORS = (
+    select(Vendor.id, Vendor.code, Vendor.status, Vendor.name)
+    .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
+    .where(PreferredVendor.category == bindparam("category"))
+    .order_by(Vendor.code)
+)
 
 
 def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> PurchaseRequest:
@@ -241,9 +267,10 @@ def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> Purcha
 
 def _suggest_source(
     session: Session, item: Item, today: date
-) -> tuple[rules.SourceSuggestion, set[int]]:
-    """The rules' pick from the item's contract prices and preferred vendors (2 queries), and
-    the ids of the vendors preferred for its category."""
+) -> tuple[rules.SourceSuggestion, set[int], dict[int, str]]:
+    """The rules' pick from the item's contract prices and preferred vendors (2 queries), the
+    ids of the vendors preferred for its category, and the names of every vendor considered."""
+    rows = session.execute(_CONTRACT_OFFERS, {"item_id": item.id, "category": item.category}).all()
     contracts = [
         rules.ContractOffer(
             contract_price_id=price.id,
@@ -257,28 +284,15 @@ def _suggest_source(
             uom=price.uom,
             for_item=price.item_id is not None,
         )
-        for price, contract, vendor in session.execute(
-            select(ContractPrice, Contract, Vendor)
-            .join(Contract, Contract.id == ContractPrice.contract_id)
-            .join(Vendor, Vendor.id == Contract.vendor_id)
-            .where(
-                or_(
-                    ContractPrice.item_id == item.id,
-                    (ContractPrice.item_id.is_(None)) & (ContractPrice.category == item.category),
-                )
-            )
-            .order_by(ContractPrice.id)
-        )
+        for price, contract, vendor in rows
     ]
-    preferred = [
-        rules.PreferredOffer(vendor_id, code, status is VendorStatus.active)
-        for vendor_id, code, status in session.execute(
-            select(Vendor.id, Vendor.code, Vendor.status)
-            .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
-            .where(PreferredVendor.category == item.category)
-            .order_by(Vendor.code)
-        )
-    ]
+    names = {vendor.id: vendor.name for _price, _contract, vendor in rows}
+    preferred = []
+    for vendor_id, code, status, name in session.execute(
+        _PREFERRED_VENDORS, {"category": item.category}
+    ):
+        preferred.append(rules.PreferredOffer(vendor_id, code, status is VendorStatus.active))
+        names[vendor_id] = name
     suggestion = rules.suggest_source(
         today=today,
         uom=item.uom,
@@ -287,4 +301,4 @@ def _suggest_source(
         contracts=contracts,
         preferred=preferred,
     )
-    return suggestion, {p.vendor_id for p in preferred}
+    return suggestion, {p.vendor_id for p in preferred}, names

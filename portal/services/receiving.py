@@ -580,7 +580,7 @@ def record_receipt(
             earlier = earlier_submission(session, GoodsReceipt, submission_id)
             if earlier is not None:
                 return earlier
-            receipt = _receive(
+            receipt, locked = _receive(
                 session,
                 po,
                 cleaned,
@@ -591,7 +591,7 @@ def record_receipt(
                 note=(note or "").strip()[:1000] or None,
                 tolerance=tolerance,
             )
-            after_receipt(session, receipt, receiver)
+            after_receipt(session, receipt, receiver, locked)
     except IntegrityError:
         # A double tap that raced the first post past the check above: the first one won.
         earlier = earlier_submission(db.session, GoodsReceipt, submission_id)
@@ -612,8 +612,9 @@ def _receive(
     photo,
     note: str | None,
     tolerance: Decimal,
-) -> GoodsReceipt:
-    """Check every line, move the quantities, put stock away and write the receipt."""
+) -> tuple[GoodsReceipt, _Locked]:
+    """Check every line, move the quantities, put stock away and write the receipt; also what
+    it locked on the way (the work orders and part lines the goods were bought for)."""
     rules.check_po_receivable(po.status, po.number)
     po_lines = {
         line.id: line
@@ -638,7 +639,7 @@ def _receive(
                 f"Line {line.line_no} is not for one of your work orders: "
                 "a storekeeper receives it."
             )
-    _lock_work_order_parts(session, [ln.purchase_request_line_id for ln in chosen])
+    locked = _lock_work_order_parts(session, [ln.purchase_request_line_id for ln in chosen])
     for entry in cleaned:
         line = po_lines[entry.po_line_id]
         rules.check_line_receipt(
@@ -749,26 +750,39 @@ def _receive(
             changes={"status": [status_before, po.status]},
             why=f"Goods receipt {receipt.number}",
         )
-    return receipt
+    return receipt, locked
 
 
-def _lock_work_order_parts(session: Session, pr_line_ids: list[int | None]) -> None:
-    """Lock the work orders and part lines these PO lines were bought for, before any stock.
+@dataclass
+class _Locked:
+    """The work orders and part lines this transaction has locked and read since, by id."""
+
+    orders: dict[int, WorkOrder] = field(default_factory=dict)
+    part_lines: dict[int, PartLine] = field(default_factory=dict)
+
+
+def _lock_work_order_parts(
+    session: Session, pr_line_ids: list[int | None], locked: _Locked | None = None
+) -> _Locked:
+    """Lock the work orders and part lines these PO lines were bought for, before any stock;
+    those already in `locked` are not locked and read again.
 
     Work orders, then part lines, then stock levels is the parts service's lock order too.
     """
+    locked = locked if locked is not None else _Locked()
     wanted = [i for i in pr_line_ids if i is not None]
     if not wanted:
-        return
+        return locked
     rows = session.execute(
         select(PartLine.work_order_id, PartLine.id)
         .join(PurchaseRequestLine, PurchaseRequestLine.part_line_id == PartLine.id)
         .where(PurchaseRequestLine.id.in_(wanted))
     ).all()
-    for wo_id in sorted({r[0] for r in rows}):
-        lock_row(session, WorkOrder, wo_id)
-    for part_line_id in sorted({r[1] for r in rows}):
-        lock_row(session, PartLine, part_line_id)
+    for wo_id in sorted({r[0] for r in rows} - set(locked.orders)):
+        locked.orders[wo_id] = lock_row(session, WorkOrder, wo_id)
+    for part_line_id in sorted({r[1] for r in rows} - set(locked.part_lines)):
+        locked.part_lines[part_line_id] = lock_row(session, PartLine, part_line_id)
+    return locked
 
 
 def _move_line_quantities(
@@ -897,7 +911,9 @@ def _put_away(
 # ---------------------------------------------------------------- what follows a receipt
 
 
-def after_receipt(session: Session, receipt: GoodsReceipt, actor: User) -> None:
+def after_receipt(
+    session: Session, receipt: GoodsReceipt, actor: User, locked: _Locked | None = None
+) -> None:
     """Everything a receipt sets off, in its transaction: parts bought for work orders are
     issued to them, and a work order whose parts have all arrived goes back to work.
 
@@ -907,7 +923,7 @@ def after_receipt(session: Session, receipt: GoodsReceipt, actor: User) -> None:
     # Imported here: matching reaches invoices and purchase orders, which reach this module.
     from portal.services import matching
 
-    issue_to_work_orders(session, receipt, actor)
+    issue_to_work_orders(session, receipt, actor, locked)
     matching.rematch_after_receipt(session, receipt.purchase_order_id, actor=actor)
 
 
@@ -929,18 +945,26 @@ def _part_lines_for(session: Session, receipt: GoodsReceipt):
     ).all()
 
 
-def issue_to_work_orders(session: Session, receipt: GoodsReceipt, actor: User) -> list[int]:
-    """Issue what arrived for work orders' part lines; return the ids of the WOs that got parts."""
+def issue_to_work_orders(
+    session: Session, receipt: GoodsReceipt, actor: User, locked: _Locked | None = None
+) -> list[int]:
+    """Issue what arrived for work orders' part lines; return the ids of the WOs that got parts.
+
+    `locked`: what the receipt already locked (and read) in this transaction, not read again.
+    """
     found = _part_lines_for(session, receipt)
     if not found:
         return []
-    part_line_ids = sorted({pl_id for _g, _p, pl_id in found})
-    wo_ids = sorted(
-        set(session.scalars(select(PartLine.work_order_id).where(PartLine.id.in_(part_line_ids))))
-    )
     # Work orders, then part lines, in id order: the order the parts service locks them in.
-    orders = {wo_id: lock_row(session, WorkOrder, wo_id) for wo_id in wo_ids}
-    part_lines = {pl_id: lock_row(session, PartLine, pl_id) for pl_id in part_line_ids}
+    locked = _lock_work_order_parts(
+        session, [po_line.purchase_request_line_id for _g, po_line, _p in found], locked
+    )
+    orders, part_lines = locked.orders, locked.part_lines
+    # Their items in one query, not one lazy load per line.
+    item_ids = {pl.item_id for pl in part_lines.values()}
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
+    for part_line in part_lines.values():
+        set_committed_value(part_line, "item", items.get(part_line.item_id))
     got: dict[int, list[str]] = {}
     for gr_line, po_line, pl_id in found:
         part_line = part_lines[pl_id]

@@ -6,6 +6,7 @@ assignment. Two queries (agreements, preferred vendors) plus the vendor row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -41,32 +42,60 @@ def agreements_for(
     session: Session, *, item_id: int | None, category: str | None
 ) -> list[Agreement]:
     """Every contract price for the item or, without an item price, its category; any vendor."""
+    found = _agreements(session, [(item_id, category)])
+    return found[(item_id, category)]
+
+
+def _agreements(
+    session: Session, wanted: list[tuple[int | None, str | None]]
+) -> dict[tuple[int | None, str | None], list[Agreement]]:
+    """agreements_for each (item id, category) pair, read in one query."""
+    item_ids = {item_id for item_id, _ in wanted if item_id is not None}
+    categories = {category for _, category in wanted if category}
     conditions = []
-    if item_id is not None:
-        conditions.append(ContractPrice.item_id == item_id)
-    if category:
-        conditions.append(ContractPrice.item_id.is_(None) & (ContractPrice.category == category))
-    if not conditions:
-        return []
-    rows = session.execute(
-        select(ContractPrice, Contract, Vendor)
-        .join(Contract, Contract.id == ContractPrice.contract_id)
-        .join(Vendor, Vendor.id == Contract.vendor_id)
-        .where(or_(*conditions))
-        .order_by(ContractPrice.id)
+    if item_ids:
+        conditions.append(ContractPrice.item_id.in_(item_ids))
+    if categories:
+        conditions.append(ContractPrice.item_id.is_(None) & ContractPrice.category.in_(categories))
+    rows = (
+        session.execute(
+            select(ContractPrice, Contract, Vendor)
+            .join(Contract, Contract.id == ContractPrice.contract_id)
+            .join(Vendor, Vendor.id == Contract.vendor_id)
+            .where(or_(*conditions))
+            .order_by(ContractPrice.id)
+        ).all()
+        if conditions
+        else []
     )
-    return [
-        Agreement(
-            vendor_id=vendor.id,
-            vendor_name=vendor.name,
-            reference=contract.reference,
-            valid_from=contract.valid_from,
-            valid_to=contract.valid_to,
-            unit_price=price.unit_price,
-            uom=price.uom,
-        )
-        for price, contract, vendor in rows
-    ]
+    found = {}
+    for item_id, category in wanted:
+        found[(item_id, category)] = [
+            Agreement(
+                vendor_id=vendor.id,
+                vendor_name=vendor.name,
+                reference=contract.reference,
+                valid_from=contract.valid_from,
+                valid_to=contract.valid_to,
+                unit_price=price.unit_price,
+                uom=price.uom,
+            )
+            for price, contract, vendor in rows
+            if (item_id is not None and price.item_id == item_id)
+            or (category and price.item_id is None and price.category == category)
+        ]
+    return found
+
+
+@dataclass(frozen=True)
+class SourceNeed:
+    """One line to judge: its item (or, for a free-text line, category and words), price, unit."""
+
+    item_id: int | None
+    unit_price: Decimal
+    uom: str
+    category: str | None = None
+    description: str | None = None
 
 
 def assess_source(
@@ -84,28 +113,53 @@ def assess_source(
 
     Raises NotFound for an unknown vendor and BlockedVendor for a blocked one.
     """
+    need = SourceNeed(item_id, unit_price, uom, category, description)
+    return assess_sources(session, vendor_id=vendor_id, needs=[need], on=on)[0]
+
+
+def assess_sources(
+    session: Session, *, vendor_id: int, needs: list[SourceNeed], on: date | None = None
+) -> list[list[SourceWarning]]:
+    """assess_source for every line of one vendor's order, the facts read once for all of them:
+    the vendor, the items (from the session when loaded), preferred vendors, agreements.
+    """
     vendor = check_vendor_usable(session, vendor_id)
-    item = session.get(Item, item_id) if item_id is not None else None
-    category = item.category if item is not None else category
-    label = item.part_number if item is not None else (description or "this line")
-    preferred = (
-        dict(
-            session.execute(
-                select(Vendor.id, Vendor.name)
-                .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
-                .where(PreferredVendor.category == category)
-            ).all()
+    items = {
+        need.item_id: session.get(Item, need.item_id) for need in needs if need.item_id is not None
+    }
+    keys = []
+    for need in needs:
+        item = items.get(need.item_id)
+        keys.append((need.item_id, item.category if item is not None else need.category))
+    categories = {category for _, category in keys if category}
+    preferred: dict[str, dict[int, str]] = {}
+    if categories:
+        for category, vendor_ref, name in session.execute(
+            select(PreferredVendor.category, Vendor.id, Vendor.name)
+            .select_from(Vendor)
+            .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
+            .where(PreferredVendor.category.in_(categories))
+        ):
+            preferred.setdefault(category, {})[vendor_ref] = name
+    agreements = _agreements(session, keys)
+    facts = vendor_facts(vendor)
+    day = on or date.today()
+    found = []
+    for need, key in zip(needs, keys, strict=True):
+        item = items.get(need.item_id)
+        category = key[1]
+        found.append(
+            assess(
+                vendor=facts,
+                item_label=item.part_number
+                if item is not None
+                else (need.description or "this line"),
+                category=category,
+                unit_price=need.unit_price,
+                uom=need.uom,
+                on=day,
+                agreements=agreements[key],
+                preferred_vendor_names=preferred.get(category, {}) if category else {},
+            )
         )
-        if category
-        else {}
-    )
-    return assess(
-        vendor=vendor_facts(vendor),
-        item_label=label,
-        category=category,
-        unit_price=unit_price,
-        uom=uom,
-        on=on or date.today(),
-        agreements=agreements_for(session, item_id=item_id, category=category),
-        preferred_vendor_names=preferred,
-    )
+    return found

@@ -40,6 +40,32 @@ def test_audit_events_chain_and_tampering_is_detected(database):
     assert audit.verify_chain(database.session) == (False, second.id)
 
 
+def test_events_after_a_savepoint_rolls_back_chain_to_what_was_kept(database):
+    # One transaction remembers the hash it wrote last; a savepoint rolled back must not leave
+    # the next event chained to an event that was never stored.
+    user = make_user(database)
+    with unit_of_work() as session:
+        audit.record(session, actor=user, action="test.kept", subject=user)
+        try:
+            with session.begin_nested():
+                audit.record(session, actor=user, action="test.undone", subject=user)
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+        audit.record(session, actor=user, action="test.after", subject=user)
+        audit.record(session, actor=user, action="test.last")
+    with unit_of_work() as session:
+        audit.record(session, actor=user, action="test.next_transaction", subject=user)
+    events = database.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == [
+        "test.kept",
+        "test.after",
+        "test.last",
+        "test.next_transaction",
+    ]
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+
 def test_numbers_count_up_without_gaps(database):
     with unit_of_work() as session:
         numbers = [next_number(session, Sequence.work_order) for _ in range(3)]
