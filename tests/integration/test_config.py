@@ -52,3 +52,35 @@ def test_own_htmx_url_drops_the_cdn_integrity_hash(monkeypatch, tmp_path):
 )
 def test_database_urls_use_the_installed_driver(given, used):
     assert normalise_database_url(given) == used
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [(None, 1), ("full", 2)])
+def test_sqlite_commits_without_waiting_for_the_disk_unless_told(
+    monkeypatch, tmp_path, setting, pragma
+):
+    """WAL + synchronous=NORMAL by default (1); PORTAL_SQLITE_SYNCHRONOUS=FULL (2) on request."""
+    from sqlalchemy import create_engine, text
+
+    import portal.models  # noqa: F401  (registers the connect hook)
+
+    if setting is None:
+        monkeypatch.delenv("PORTAL_SQLITE_SYNCHRONOUS", raising=False)
+    else:
+        monkeypatch.setenv("PORTAL_SQLITE_SYNCHRONOUS", setting)
+    engine = create_engine(f"sqlite:///{tmp_path / 'sync.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == pragma
+    engine.dispose()
+
+
+def test_a_mistyped_sqlite_synchronous_setting_is_refused_by_name(monkeypatch, tmp_path):
+    from sqlalchemy import create_engine
+
+    import portal.models  # noqa: F401
+
+    monkeypatch.setenv("PORTAL_SQLITE_SYNCHRONOUS", "fast")
+    engine = create_engine(f"sqlite:///{tmp_path / 'bad.db'}")
+    with pytest.raises(ValueError, match="PORTAL_SQLITE_SYNCHRONOUS='FAST'"):
+        engine.connect()
+    engine.dispose()
