@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from portal.domain import approvals as rules
 from portal.domain.errors import DomainError, NotFound
@@ -518,18 +518,26 @@ class ListPage:
     waiting_count: int = 0
 
 
-def _rows(session: Session, prs: list[PurchaseRequest], rule_rows: list[rules.Rule]) -> list[Row]:
-    """List rows for these PRs: totals, approvals, WOs, requesters, centres in 4 queries."""
+def _rows(
+    session: Session,
+    prs: list[PurchaseRequest],
+    rule_rows: list[rules.Rule],
+    known: tuple[dict[int, Decimal], dict[int, tuple[int, ...]]] | None = None,
+) -> list[Row]:
+    """List rows for these PRs: totals, approvals, WOs, requesters, centres in 5 queries.
+
+    `known` is (totals, approved_by) already read for these PRs (the waiting list has them).
+    Work orders and requesters load only the columns a row shows: a work order row is wide.
+    """
     ids = [pr.id for pr in prs]
-    totals = _totals(session, ids)
-    approved = _approved_by(session, ids)
+    totals, approved = known or (_totals(session, ids), _approved_by(session, ids))
     orders = (
         {
             wo.id: wo
             for wo in session.scalars(
-                select(WorkOrder).where(
-                    WorkOrder.id.in_({pr.work_order_id for pr in prs if pr.work_order_id})
-                )
+                select(WorkOrder)
+                .options(load_only(WorkOrder.number, WorkOrder.title))
+                .where(WorkOrder.id.in_({pr.work_order_id for pr in prs if pr.work_order_id}))
             )
         }
         if prs
@@ -539,7 +547,9 @@ def _rows(session: Session, prs: list[PurchaseRequest], rule_rows: list[rules.Ru
         {
             u.id: u
             for u in session.scalars(
-                select(User).where(User.id.in_({pr.requested_by_id for pr in prs}))
+                select(User)
+                .options(load_only(User.full_name))
+                .where(User.id.in_({pr.requested_by_id for pr in prs}))
             )
         }
         if prs
@@ -577,15 +587,40 @@ def _rows(session: Session, prs: list[PurchaseRequest], rule_rows: list[rules.Ru
     return rows
 
 
-def pending_for(user: User, *, limit: int | None = None) -> list[Row]:
+@dataclass
+class _Decidable:
+    """The submitted PRs one person may decide now, oldest first, with what their rows need."""
+
+    prs: list[PurchaseRequest]
+    totals: dict[int, Decimal]
+    approved: dict[int, tuple[int, ...]]
+    rule_rows: list[rules.Rule]
+
+    def rows(self, session: Session, start: int = 0, stop: int | None = None) -> list[Row]:
+        """List rows for prs[start:stop] only, reusing the totals and approvals read already."""
+        return _rows(session, self.prs[start:stop], self.rule_rows, (self.totals, self.approved))
+
+
+def _decidable(session: Session, user: User, *, limit: int | None = None) -> _Decidable:
     """PRs this user may decide now (right role, not theirs, not approved by them), oldest first."""
-    session = db.session
     rule_rows = matrix(session)
     if not rules.approving_roles(rule_rows) & set(user.roles):
-        return []
+        return _Decidable([], {}, {}, rule_rows)
+    # Up to PENDING_LIMIT rows are read to show one page: only the columns a row and the
+    # rules use (reason, dates of other steps and timestamps stay unloaded).
     prs = list(
         session.scalars(
             select(PurchaseRequest)
+            .options(
+                load_only(
+                    PurchaseRequest.number,
+                    PurchaseRequest.status,
+                    PurchaseRequest.work_order_id,
+                    PurchaseRequest.cost_centre_id,
+                    PurchaseRequest.requested_by_id,
+                    PurchaseRequest.submitted_at,
+                )
+            )
             .where(
                 PurchaseRequest.status == PurchaseRequestStatus.submitted,
                 PurchaseRequest.requested_by_id != user.id,
@@ -615,7 +650,12 @@ def pending_for(user: User, *, limit: int | None = None) -> list[Row]:
             mine.append(pr)
         if limit is not None and len(mine) >= limit:
             break
-    return _rows(session, mine, rule_rows)
+    return _Decidable(mine, totals, approved, rule_rows)
+
+
+def pending_for(user: User, *, limit: int | None = None) -> list[Row]:
+    """PRs this user may decide now (right role, not theirs, not approved by them), oldest first."""
+    return _decidable(db.session, user, limit=limit).rows(db.session)
 
 
 @dataclass
@@ -630,8 +670,9 @@ def waiting_card(user: User) -> WaitingCard | None:
     """'N purchase requests waiting for you' and the oldest; None for those who never approve."""
     if not may_ever_approve(user):
         return None
-    rows = pending_for(user)
-    return WaitingCard(count=len(rows), oldest=rows[0] if rows else None)
+    waiting = _decidable(db.session, user)
+    oldest = waiting.rows(db.session, 0, 1)
+    return WaitingCard(count=len(waiting.prs), oldest=oldest[0] if oldest else None)
 
 
 def list_requests(
@@ -642,14 +683,14 @@ def list_requests(
     page = max(1, page or 1)
     session = db.session
     if show == "waiting":
-        rows = pending_for(user)
+        waiting = _decidable(session, user)
         start = (page - 1) * PAGE_SIZE
         return ListPage(
-            rows[start : start + PAGE_SIZE],
+            waiting.rows(session, start, start + PAGE_SIZE),
             show,
             page,
-            has_more=len(rows) > start + PAGE_SIZE,
-            waiting_count=len(rows),
+            has_more=len(waiting.prs) > start + PAGE_SIZE,
+            waiting_count=len(waiting.prs),
         )
     stmt = select(PurchaseRequest).order_by(PurchaseRequest.id.desc())
     if show == "mine":
