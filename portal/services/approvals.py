@@ -34,6 +34,7 @@ from portal.models import (
     Approval,
     ApprovalRule,
     CostCentre,
+    Item,
     PartLine,
     PurchaseRequest,
     PurchaseRequestLine,
@@ -159,6 +160,7 @@ class Facts:
     no_rule: str | None
     approved_by: tuple[int, ...]
     request: rules.Request | None
+    rule_rows: list[rules.Rule]
 
     @property
     def over_budget_by(self) -> Decimal:
@@ -172,9 +174,10 @@ def _facts(session: Session, pr: PurchaseRequest) -> Facts:
     centre = session.get(CostCentre, pr.cost_centre_id)
     position = budgets.position(pr.cost_centre_id)
     approved_by = _approved_by(session, [pr.id])[pr.id]
+    rule_rows = matrix(session)
     try:
         requirement, no_rule = (
-            rules.requirement_for(total, pr.cost_centre_id, matrix(session)),
+            rules.requirement_for(total, pr.cost_centre_id, rule_rows),
             None,
         )
     except rules.NoApprovalRule as err:
@@ -189,7 +192,7 @@ def _facts(session: Session, pr: PurchaseRequest) -> Facts:
             approved_by=approved_by,
             over_budget_by=position.exceeded_by(total),
         )
-    return Facts(pr, total, centre, position, requirement, no_rule, approved_by, request)
+    return Facts(pr, total, centre, position, requirement, no_rule, approved_by, request, rule_rows)
 
 
 # ---------------------------------------------------------------- decisions
@@ -778,6 +781,10 @@ class Detail:
 
 def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[LineView]:
     """Each line with the sourcing warnings for its suggested vendor at its price."""
+    # The sourcing check looks each line's item up by id: reading them all in one query first
+    # (and holding them: the session keeps only weak references) answers those from memory.
+    item_ids = {line.item_id for line in lines if line.item_id and line.suggested_vendor_id}
+    held = session.scalars(select(Item).where(Item.id.in_(item_ids))).all() if item_ids else []
     views = []
     for line in lines:
         vendor = line.suggested_vendor
@@ -807,6 +814,7 @@ def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[Line
                 for note in (line.policy_warnings or [])
             ]
         views.append(view)
+    del held  # the items may leave the session now
     return views
 
 
@@ -830,7 +838,7 @@ def detail(pr_id: int, viewer: User) -> Detail:
     if (
         not can_decide
         and pr.status is PurchaseRequestStatus.submitted
-        and rules.approving_roles(matrix(session)) & me.roles
+        and rules.approving_roles(facts.rule_rows) & me.roles
     ):
         cannot_decide = (
             rules.why_not(facts.request, me) if facts.request is not None else facts.no_rule
