@@ -173,7 +173,10 @@ def _facts(session: Session, pr: PurchaseRequest) -> Facts:
     total = _totals(session, [pr.id])[pr.id]
     centre = session.get(CostCentre, pr.cost_centre_id)
     position = budgets.position(pr.cost_centre_id)
-    approved_by = _approved_by(session, [pr.id])[pr.id]
+    # The PR's approvals (loaded with the page's PR; one query when deciding).
+    approved_by = tuple(
+        a.approver_id for a in pr.approvals if a.decision is ApprovalDecision.approved
+    )
     rule_rows = matrix(session)
     try:
         requirement, no_rule = (
@@ -527,56 +530,39 @@ def _rows(
     rule_rows: list[rules.Rule],
     known: tuple[dict[int, Decimal], dict[int, tuple[int, ...]]] | None = None,
 ) -> list[Row]:
-    """List rows for these PRs: totals, approvals, WOs, requesters, centres in 5 queries.
+    """List rows for these PRs: totals, approvals, and WOs, requesters and centres (3 queries).
 
     `known` is (totals, approved_by) already read for these PRs (the waiting list has them).
-    Work orders and requesters load only the columns a row shows: a work order row is wide.
     """
     ids = [pr.id for pr in prs]
     totals, approved = known or (_totals(session, ids), _approved_by(session, ids))
-    orders = (
-        {
-            wo.id: wo
-            for wo in session.scalars(
-                select(WorkOrder)
-                .options(load_only(WorkOrder.number, WorkOrder.title))
-                .where(WorkOrder.id.in_({pr.work_order_id for pr in prs if pr.work_order_id}))
-            )
-        }
-        if prs
-        else {}
-    )
-    people = (
-        {
-            u.id: u
-            for u in session.scalars(
-                select(User)
-                .options(load_only(User.full_name))
-                .where(User.id.in_({pr.requested_by_id for pr in prs}))
-            )
-        }
-        if prs
-        else {}
-    )
-    centres = (
-        dict(
+    # Work order, requester and centre code of every row in one query; the work order and
+    # the requester load only the columns a row shows (a work order row is wide).
+    extras = {
+        pr_id: (order, person, code)
+        for pr_id, order, person, code in (
             session.execute(
-                select(CostCentre.id, CostCentre.code).where(
-                    CostCentre.id.in_({pr.cost_centre_id for pr in prs})
-                )
-            ).all()
+                select(PurchaseRequest.id, WorkOrder, User, CostCentre.code)
+                .select_from(PurchaseRequest)
+                .outerjoin(WorkOrder, WorkOrder.id == PurchaseRequest.work_order_id)
+                .outerjoin(User, User.id == PurchaseRequest.requested_by_id)
+                .outerjoin(CostCentre, CostCentre.id == PurchaseRequest.cost_centre_id)
+                .options(load_only(WorkOrder.number, WorkOrder.title), load_only(User.full_name))
+                .where(PurchaseRequest.id.in_(ids))
+            )
+            if prs
+            else ()
         )
-        if prs
-        else {}
-    )
+    }
     rows = []
     for pr in prs:
+        order, person, code = extras.get(pr.id, (None, None, None))
         row = Row(
             pr=pr,
             total=totals[pr.id],
-            work_order=orders.get(pr.work_order_id),
-            requester=people.get(pr.requested_by_id),
-            centre_code=centres.get(pr.cost_centre_id, ""),
+            work_order=order,
+            requester=person,
+            centre_code=code or "",
         )
         if pr.status is PurchaseRequestStatus.submitted:
             try:
@@ -821,16 +807,19 @@ def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[Line
 def detail(pr_id: int, viewer: User) -> Detail:
     """The PR page: lines with warnings, total, matrix step, budget, approvals, who may act."""
     session = db.session
-    pr = session.scalar(
-        select(PurchaseRequest)
+    found = session.execute(
+        select(PurchaseRequest, WorkOrder, User)
+        .outerjoin(WorkOrder, WorkOrder.id == PurchaseRequest.work_order_id)
+        .outerjoin(User, User.id == PurchaseRequest.requested_by_id)
         .where(PurchaseRequest.id == pr_id)
         .options(
             selectinload(PurchaseRequest.lines).joinedload(PurchaseRequestLine.suggested_vendor),
             selectinload(PurchaseRequest.approvals).joinedload(Approval.approver),
         )
-    )
-    if pr is None:
+    ).one_or_none()
+    if found is None:
         raise NotFound(f"Purchase request {pr_id} does not exist.")
+    pr, work_order, requester = found
     facts = _facts(session, pr)
     me = decider(viewer)
     can_decide = facts.request is not None and rules.may_decide(facts.request, me)
@@ -857,8 +846,8 @@ def detail(pr_id: int, viewer: User) -> Detail:
         total=facts.total,
         centre=facts.centre,
         budget=facts.budget,
-        work_order=session.get(WorkOrder, pr.work_order_id) if pr.work_order_id else None,
-        requester=session.get(User, pr.requested_by_id),
+        work_order=work_order,
+        requester=requester,
         requirement=facts.requirement,
         step=rules.step_text(approved_count, facts.requirement.approvals_needed)
         if facts.requirement
