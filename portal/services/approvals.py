@@ -34,7 +34,6 @@ from portal.models import (
     Approval,
     ApprovalRule,
     CostCentre,
-    Item,
     PartLine,
     PurchaseRequest,
     PurchaseRequestLine,
@@ -767,40 +766,41 @@ class Detail:
 
 def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[LineView]:
     """Each line with the sourcing warnings for its suggested vendor at its price."""
-    # The sourcing check looks each line's item up by id: reading them all in one query first
-    # (and holding them: the session keeps only weak references) answers those from memory.
-    item_ids = {line.item_id for line in lines if line.item_id and line.suggested_vendor_id}
-    held = session.scalars(select(Item).where(Item.id.in_(item_ids))).all() if item_ids else []
-    views = []
-    for line in lines:
-        vendor = line.suggested_vendor
-        view = LineView(
+    views = [
+        LineView(
             line=line,
             amount=money(line.qty * line.unit_price),
-            vendor=f"{vendor.name} ({vendor.code})" if vendor else None,
+            vendor=f"{line.suggested_vendor.name} ({line.suggested_vendor.code})"
+            if line.suggested_vendor
+            else None,
         )
-        if vendor is not None:
-            try:
-                view.warnings = [
-                    w.text
-                    for w in sourcing.assess_source(
-                        session,
-                        vendor_id=vendor.id,
-                        item_id=line.item_id,
-                        unit_price=line.unit_price,
-                        uom=line.uom,
-                        description=line.description,
-                    )
-                ]
-            except BlockedVendor as err:
-                view.blocked = str(err)
+        for line in lines
+    ]
+    sourced = [view for view in views if view.line.suggested_vendor is not None]
+    checks = sourcing.assess_sources(
+        session,
+        [
+            sourcing.SourceLine(
+                vendor_id=view.line.suggested_vendor_id,
+                item_id=view.line.item_id,
+                unit_price=view.line.unit_price,
+                uom=view.line.uom,
+                description=view.line.description,
+            )
+            for view in sourced
+        ],
+    )
+    for view, found in zip(sourced, checks, strict=True):
+        if isinstance(found, BlockedVendor):
+            view.blocked = str(found)
         else:
+            view.warnings = [w.text for w in found]
+    for view in views:
+        if view.line.suggested_vendor is None:
             view.warnings = [
                 note.get("text", "") if isinstance(note, dict) else str(note)
-                for note in (line.policy_warnings or [])
+                for note in (view.line.policy_warnings or [])
             ]
-        views.append(view)
-    del held  # the items may leave the session now
     return views
 
 
