@@ -48,6 +48,15 @@ from portal.services.parts import lock_row, restatus
 from portal.services.work_orders import move_work_order
 
 PAGE_SIZE = 25
+# The PR columns a list row shows (the reason and the decision time stay unloaded).
+ROW_COLUMNS = (
+    PurchaseRequest.number,
+    PurchaseRequest.status,
+    PurchaseRequest.work_order_id,
+    PurchaseRequest.cost_centre_id,
+    PurchaseRequest.requested_by_id,
+    PurchaseRequest.submitted_at,
+)
 PENDING_LIMIT = 200  # oldest submitted PRs looked at for one person's queue
 # PR states that still bring parts to the work order.
 BRINGING_PARTS = (
@@ -525,37 +534,39 @@ class ListPage:
 
 def _rows(
     session: Session,
-    prs: list[PurchaseRequest],
+    ids: list[int],
     rule_rows: list[rules.Rule],
     known: tuple[dict[int, Decimal], dict[int, tuple[int, ...]]] | None = None,
 ) -> list[Row]:
-    """List rows for these PRs: totals, approvals, and WOs, requesters and centres (3 queries).
+    """List rows for these PRs, in this order: totals, approvals, then the PRs with their work
+    orders, requesters and centre codes (3 queries).
 
     `known` is (totals, approved_by) already read for these PRs (the waiting list has them).
+    Each part loads only the columns a row shows (a work order row is wide).
     """
-    ids = [pr.id for pr in prs]
     totals, approved = known or (_totals(session, ids), _approved_by(session, ids))
-    # Work order, requester and centre code of every row in one query; the work order and
-    # the requester load only the columns a row shows (a work order row is wide).
-    extras = {
-        pr_id: (order, person, code)
-        for pr_id, order, person, code in (
+    found = {
+        pr.id: (pr, order, person, code)
+        for pr, order, person, code in (
             session.execute(
-                select(PurchaseRequest.id, WorkOrder, User, CostCentre.code)
-                .select_from(PurchaseRequest)
+                select(PurchaseRequest, WorkOrder, User, CostCentre.code)
                 .outerjoin(WorkOrder, WorkOrder.id == PurchaseRequest.work_order_id)
                 .outerjoin(User, User.id == PurchaseRequest.requested_by_id)
                 .outerjoin(CostCentre, CostCentre.id == PurchaseRequest.cost_centre_id)
-                .options(load_only(WorkOrder.number, WorkOrder.title), load_only(User.full_name))
+                .options(
+                    load_only(*ROW_COLUMNS),
+                    load_only(WorkOrder.number, WorkOrder.title),
+                    load_only(User.full_name),
+                )
                 .where(PurchaseRequest.id.in_(ids))
             )
-            if prs
+            if ids
             else ()
         )
     }
     rows = []
-    for pr in prs:
-        order, person, code = extras.get(pr.id, (None, None, None))
+    for pr_id in ids:
+        pr, order, person, code = found[pr_id]
         row = Row(
             pr=pr,
             total=totals[pr.id],
@@ -579,14 +590,14 @@ def _rows(
 class _Decidable:
     """The submitted PRs one person may decide now, oldest first, with what their rows need."""
 
-    prs: list[PurchaseRequest]
+    ids: list[int]
     totals: dict[int, Decimal]
     approved: dict[int, tuple[int, ...]]
     rule_rows: list[rules.Rule]
 
     def rows(self, session: Session, start: int = 0, stop: int | None = None) -> list[Row]:
-        """List rows for prs[start:stop] only, reusing the totals and approvals read already."""
-        return _rows(session, self.prs[start:stop], self.rule_rows, (self.totals, self.approved))
+        """List rows for ids[start:stop] only, reusing the totals and approvals read already."""
+        return _rows(session, self.ids[start:stop], self.rule_rows, (self.totals, self.approved))
 
 
 def _decidable(session: Session, user: User, *, limit: int | None = None) -> _Decidable:
@@ -594,34 +605,28 @@ def _decidable(session: Session, user: User, *, limit: int | None = None) -> _De
     rule_rows = matrix(session)
     if not rules.approving_roles(rule_rows) & set(user.roles):
         return _Decidable([], {}, {}, rule_rows)
-    # Up to PENDING_LIMIT rows are read to show one page: only the columns a row and the
-    # rules use (reason, dates of other steps and timestamps stay unloaded).
-    prs = list(
-        session.scalars(
-            select(PurchaseRequest)
-            .options(
-                load_only(
-                    PurchaseRequest.number,
-                    PurchaseRequest.status,
-                    PurchaseRequest.work_order_id,
-                    PurchaseRequest.cost_centre_id,
-                    PurchaseRequest.requested_by_id,
-                    PurchaseRequest.submitted_at,
-                )
-            )
-            .where(
-                PurchaseRequest.status == PurchaseRequestStatus.submitted,
-                PurchaseRequest.requested_by_id != user.id,
-            )
-            .order_by(PurchaseRequest.submitted_at, PurchaseRequest.id)
-            .limit(PENDING_LIMIT)
+    # Up to PENDING_LIMIT candidates are judged to show one page: plain rows with what the
+    # rules read, not PR objects (rows for the page shown are loaded afterwards).
+    candidates = session.execute(
+        select(
+            PurchaseRequest.id,
+            PurchaseRequest.number,
+            PurchaseRequest.status,
+            PurchaseRequest.cost_centre_id,
+            PurchaseRequest.requested_by_id,
         )
-    )
-    ids = [pr.id for pr in prs]
+        .where(
+            PurchaseRequest.status == PurchaseRequestStatus.submitted,
+            PurchaseRequest.requested_by_id != user.id,
+        )
+        .order_by(PurchaseRequest.submitted_at, PurchaseRequest.id)
+        .limit(PENDING_LIMIT)
+    ).all()
+    ids = [pr.id for pr in candidates]
     totals, approved = _totals(session, ids), _approved_by(session, ids)
     me = decider(user)
     mine = []
-    for pr in prs:
+    for pr in candidates:
         try:
             need = rules.requirement_for(totals[pr.id], pr.cost_centre_id, rule_rows)
         except rules.NoApprovalRule:
@@ -635,7 +640,7 @@ def _decidable(session: Session, user: User, *, limit: int | None = None) -> _De
             over_budget_by=money(0),
         )
         if rules.may_decide(request, me):
-            mine.append(pr)
+            mine.append(pr.id)
         if limit is not None and len(mine) >= limit:
             break
     return _Decidable(mine, totals, approved, rule_rows)
@@ -660,7 +665,7 @@ def waiting_card(user: User) -> WaitingCard | None:
         return None
     waiting = _decidable(db.session, user)
     oldest = waiting.rows(db.session, 0, 1)
-    return WaitingCard(count=len(waiting.prs), oldest=oldest[0] if oldest else None)
+    return WaitingCard(count=len(waiting.ids), oldest=oldest[0] if oldest else None)
 
 
 def list_requests(
@@ -677,20 +682,20 @@ def list_requests(
             waiting.rows(session, start, start + PAGE_SIZE),
             show,
             page,
-            has_more=len(waiting.prs) > start + PAGE_SIZE,
-            waiting_count=len(waiting.prs),
+            has_more=len(waiting.ids) > start + PAGE_SIZE,
+            waiting_count=len(waiting.ids),
         )
-    stmt = select(PurchaseRequest).order_by(PurchaseRequest.id.desc())
+    stmt = select(PurchaseRequest.id).order_by(PurchaseRequest.id.desc())
     if show == "mine":
         stmt = stmt.where(PurchaseRequest.requested_by_id == user.id)
     if status in PurchaseRequestStatus.__members__:
         stmt = stmt.where(PurchaseRequest.status == PurchaseRequestStatus(status))
-    prs = list(session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    ids = list(session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return ListPage(
-        _rows(session, prs[:PAGE_SIZE], matrix(session)),
+        _rows(session, ids[:PAGE_SIZE], matrix(session)),
         show,
         page,
-        has_more=len(prs) > PAGE_SIZE,
+        has_more=len(ids) > PAGE_SIZE,
     )
 
 
