@@ -34,6 +34,7 @@ from portal.models import (
     Approval,
     ApprovalRule,
     CostCentre,
+    Item,
     PartLine,
     PurchaseRequest,
     PurchaseRequestLine,
@@ -770,7 +771,11 @@ class Detail:
 
 
 def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[LineView]:
-    """Each line with the sourcing warnings for its suggested vendor at its price."""
+    """Each line with the sourcing warnings for its suggested vendor at its price.
+
+    One sourcing check per suggested vendor (usually one), for all of its lines at once; the
+    lines' items are read together first, so the check finds them in the session.
+    """
     views = [
         LineView(
             line=line,
@@ -781,31 +786,36 @@ def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[Line
         )
         for line in lines
     ]
-    sourced = [view for view in views if view.line.suggested_vendor is not None]
-    checks = sourcing.assess_sources(
-        session,
-        [
-            sourcing.SourceLine(
-                vendor_id=view.line.suggested_vendor_id,
-                item_id=view.line.item_id,
-                unit_price=view.line.unit_price,
-                uom=view.line.uom,
-                description=view.line.description,
-            )
-            for view in sourced
-        ],
-    )
-    for view, found in zip(sourced, checks, strict=True):
-        if isinstance(found, BlockedVendor):
-            view.blocked = str(found)
-        else:
-            view.warnings = [w.text for w in found]
+    by_vendor: dict[int, list[LineView]] = {}
     for view in views:
-        if view.line.suggested_vendor is None:
+        if view.line.suggested_vendor_id is not None:
+            by_vendor.setdefault(view.line.suggested_vendor_id, []).append(view)
+        else:
             view.warnings = [
                 note.get("text", "") if isinstance(note, dict) else str(note)
                 for note in (view.line.policy_warnings or [])
             ]
+    item_ids = {v.line.item_id for group in by_vendor.values() for v in group if v.line.item_id}
+    held = session.scalars(select(Item).where(Item.id.in_(item_ids))).all() if item_ids else []
+    for vendor_id, group in by_vendor.items():
+        needs = [
+            sourcing.SourceNeed(
+                item_id=v.line.item_id,
+                unit_price=v.line.unit_price,
+                uom=v.line.uom,
+                description=v.line.description,
+            )
+            for v in group
+        ]
+        try:
+            found = sourcing.assess_sources(session, vendor_id=vendor_id, needs=needs)
+        except BlockedVendor as err:
+            for view in group:
+                view.blocked = str(err)
+            continue
+        for view, warnings in zip(group, found, strict=True):
+            view.warnings = [w.text for w in warnings]
+    del held  # the items may leave the session now
     return views
 
 

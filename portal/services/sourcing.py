@@ -1,8 +1,7 @@
 """Gather the facts about a vendor, an item and its agreements; `domain.sourcing` judges them.
 
 Used wherever a vendor and a price are chosen: PR approval, PO creation and revision, contractor
-assignment. Two queries (agreements, preferred vendors) plus the vendor and item rows the session
-does not hold yet; `assess_sources` checks many lines with the same four at most.
+assignment. Two queries (agreements, preferred vendors) plus the vendor row.
 """
 
 from __future__ import annotations
@@ -13,17 +12,9 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from portal.domain.errors import NotFound
-from portal.domain.sourcing import (
-    Agreement,
-    BlockedVendor,
-    SourceWarning,
-    VendorFacts,
-    assess,
-    check_usable,
-)
+from portal.domain.sourcing import Agreement, SourceWarning, VendorFacts, assess, check_usable
 from portal.domain.statuses import VendorStatus
 from portal.models import Contract, ContractPrice, Item, PreferredVendor, Vendor
 
@@ -51,13 +42,14 @@ def agreements_for(
     session: Session, *, item_id: int | None, category: str | None
 ) -> list[Agreement]:
     """Every contract price for the item or, without an item price, its category; any vendor."""
-    return _agreements(session, [(item_id, category)])[(item_id, category)]
+    found = _agreements(session, [(item_id, category)])
+    return found[(item_id, category)]
 
 
 def _agreements(
     session: Session, wanted: list[tuple[int | None, str | None]]
 ) -> dict[tuple[int | None, str | None], list[Agreement]]:
-    """agreements_for each (item, category) pair, from one query whatever their number."""
+    """agreements_for each (item id, category) pair, read in one query."""
     item_ids = {item_id for item_id, _ in wanted if item_id is not None}
     categories = {category for _, category in wanted if category}
     conditions = []
@@ -96,10 +88,9 @@ def _agreements(
 
 
 @dataclass(frozen=True)
-class SourceLine:
-    """One line to check: buying the item (or a free-text line of `category`) from a vendor."""
+class SourceNeed:
+    """One line to judge: its item (or, for a free-text line, category and words), price, unit."""
 
-    vendor_id: int
     item_id: int | None
     unit_price: Decimal
     uom: str
@@ -122,72 +113,53 @@ def assess_source(
 
     Raises NotFound for an unknown vendor and BlockedVendor for a blocked one.
     """
-    line = SourceLine(vendor_id, item_id, unit_price, uom, category, description)
-    [found] = assess_sources(session, [line], on=on)
-    if isinstance(found, BlockedVendor):
-        raise found
-    return found
+    need = SourceNeed(item_id, unit_price, uom, category, description)
+    return assess_sources(session, vendor_id=vendor_id, needs=[need], on=on)[0]
 
 
 def assess_sources(
-    session: Session, lines: list[SourceLine], *, on: date | None = None
-) -> list[list[SourceWarning] | BlockedVendor]:
-    """assess_source for many lines: vendors and items the session does not hold, agreements
-    and preferred vendors are one query each, whatever the number of lines. A line whose vendor
-    is blocked gets its BlockedVendor instead of warnings; an unknown vendor raises NotFound."""
-    vendors = _by_id(session, Vendor, {line.vendor_id for line in lines})
-    for line in lines:
-        if line.vendor_id not in vendors:
-            raise NotFound(f"Vendor {line.vendor_id} does not exist.")
-    items = _by_id(session, Item, {line.item_id for line in lines if line.item_id is not None})
-    facts = []
-    for line in lines:
-        item = items.get(line.item_id) if line.item_id is not None else None
-        category = item.category if item is not None else line.category
-        label = item.part_number if item is not None else (line.description or "this line")
-        facts.append((line, category, label))
-    categories = {category for _, category, _ in facts if category}
+    session: Session, *, vendor_id: int, needs: list[SourceNeed], on: date | None = None
+) -> list[list[SourceWarning]]:
+    """assess_source for every line of one vendor's order, the facts read once for all of them:
+    the vendor, the items (from the session when loaded), preferred vendors, agreements.
+    """
+    vendor = check_vendor_usable(session, vendor_id)
+    items = {
+        need.item_id: session.get(Item, need.item_id) for need in needs if need.item_id is not None
+    }
+    keys = []
+    for need in needs:
+        item = items.get(need.item_id)
+        keys.append((need.item_id, item.category if item is not None else need.category))
+    categories = {category for _, category in keys if category}
     preferred: dict[str, dict[int, str]] = {}
     if categories:
-        for category, vendor_id, name in session.execute(
+        for category, vendor_ref, name in session.execute(
             select(PreferredVendor.category, Vendor.id, Vendor.name)
+            .select_from(Vendor)
             .join(PreferredVendor, PreferredVendor.vendor_id == Vendor.id)
             .where(PreferredVendor.category.in_(categories))
         ):
-            preferred.setdefault(category, {})[vendor_id] = name
-    agreements = _agreements(session, [(line.item_id, category) for line, category, _ in facts])
+            preferred.setdefault(category, {})[vendor_ref] = name
+    agreements = _agreements(session, keys)
+    facts = vendor_facts(vendor)
     day = on or date.today()
-    results: list[list[SourceWarning] | BlockedVendor] = []
-    for line, category, label in facts:
-        try:
-            results.append(
-                assess(
-                    vendor=vendor_facts(vendors[line.vendor_id]),
-                    item_label=label,
-                    category=category,
-                    unit_price=line.unit_price,
-                    uom=line.uom,
-                    on=day,
-                    agreements=agreements[(line.item_id, category)],
-                    preferred_vendor_names=preferred.get(category, {}) if category else {},
-                )
+    found = []
+    for need, key in zip(needs, keys, strict=True):
+        item = items.get(need.item_id)
+        category = key[1]
+        found.append(
+            assess(
+                vendor=facts,
+                item_label=item.part_number
+                if item is not None
+                else (need.description or "this line"),
+                category=category,
+                unit_price=need.unit_price,
+                uom=need.uom,
+                on=day,
+                agreements=agreements[key],
+                preferred_vendor_names=preferred.get(category, {}) if category else {},
             )
-        except BlockedVendor as err:
-            results.append(err)
-    return results
-
-
-def _by_id(session: Session, model, ids: set[int]) -> dict:
-    """Rows by id: those the session holds already, the others in one query."""
-    found, missing = {}, []
-    for row_id in ids:
-        held = session.identity_map.get(identity_key(model, row_id))
-        if held is not None:
-            found[row_id] = held
-        else:
-            missing.append(row_id)
-    if missing:
-        found.update(
-            {row.id: row for row in session.scalars(select(model).where(model.id.in_(missing)))}
         )
     return found
