@@ -86,28 +86,12 @@ class VendorInvoiceLine(IdMixin, Base):
     """A billed line, referring to a PO line."""
 
     __tablename__ = "vendor_invoice_line"
-    # Budgets sum billed amounts by PO line (committed) and by invoice (actual): with qty and
-    # price in the index neither sum touches the table (services/budgets.py).
-    __table_args__ = (
-        Index(
-            "ix_vendor_invoice_line_po_line_billed",
-            "purchase_order_line_id",
-            "invoice_id",
-            "qty",
-            "unit_price",
-        ),
-        Index(
-            "ix_vendor_invoice_line_invoice_billed",
-            "invoice_id",
-            "purchase_order_line_id",
-            "qty",
-            "unit_price",
-        ),
-    )
 
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("vendor_invoice.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("vendor_invoice.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    purchase_order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_line.id"))
+    purchase_order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_line.id"), index=True
+    )
     line_ref: Mapped[str] = mapped_column(String(20))  # the PO line as the vendor quoted it
     qty: Mapped[Decimal] = mapped_column(Quantity)
     unit_price: Mapped[Decimal] = mapped_column(Money)

@@ -46,12 +46,10 @@ class PurchaseRequest(IdMixin, TimestampMixin, Base):
     """An internal ask to buy, tied to a work order and a cost centre; needs approval."""
 
     __tablename__ = "purchase_request"
-    # The budget's "approved, not yet ordered" sum reads one cost centre's approved PRs.
-    __table_args__ = (Index("ix_purchase_request_cost_centre_status", "cost_centre_id", "status"),)
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
-    cost_centre_id: Mapped[int] = mapped_column(ForeignKey("cost_centre.id"))
+    cost_centre_id: Mapped[int] = mapped_column(ForeignKey("cost_centre.id"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     status: Mapped[PurchaseRequestStatus] = mapped_column(
         StrEnumType(PurchaseRequestStatus), default=PurchaseRequestStatus.submitted, index=True
@@ -147,16 +145,6 @@ class PurchaseOrderLine(IdMixin, Base):
     __tablename__ = "purchase_order_line"
     __table_args__ = (
         UniqueConstraint("purchase_order_id", "line_no"),
-        # The budget's committed sum reads every PO line of a cost centre: with the value's
-        # columns in the index it never touches the table (services/budgets.py).
-        Index(
-            "ix_purchase_order_line_cost_centre_value",
-            "cost_centre_id",
-            "purchase_order_id",
-            "qty",
-            "unit_price",
-            "discount_percent",
-        ),
         # The dock's "expected today" board reads only lines still to come (services/receiving.py).
         Index(
             "ix_purchase_order_line_open_expected_on",
@@ -177,7 +165,7 @@ class PurchaseOrderLine(IdMixin, Base):
     discount_percent: Mapped[Decimal] = mapped_column(Percent, default=ZERO)
     expected_on: Mapped[date | None] = mapped_column(Date)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
-    cost_centre_id: Mapped[int | None] = mapped_column(ForeignKey("cost_centre.id"))
+    cost_centre_id: Mapped[int | None] = mapped_column(ForeignKey("cost_centre.id"), index=True)
     purchase_request_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("purchase_request_line.id"), index=True
     )
