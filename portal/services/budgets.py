@@ -488,6 +488,17 @@ def _triggers_with_the_tables(target, connection, **kw) -> None:
     install_ledger_triggers(connection)
 
 
+def missing_triggers() -> list[str]:
+    """Triggers of TRIGGERS the database lacks. A SQLite migration that rebuilds one of their
+    tables (batch "recreate") drops its triggers with it: install_ledger_triggers again."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    present = set(db.session.scalars(text(sql)))
+    return [name for name, _table, _when, _refresh in TRIGGERS if name not in present]
+
+
 @dataclass(frozen=True)
 class Drift:
     """A derived row that does not match what the documents say."""
