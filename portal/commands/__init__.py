@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from portal.commands.audit import audit_cli
+from portal.commands.budgets import budget_check_command
 from portal.commands.match import match_command
 from portal.domain.errors import DomainError
 from portal.domain.roles import parse_roles
@@ -54,3 +55,4 @@ def demo_command():
 
 portal_cli.add_command(match_command)
 portal_cli.add_command(audit_cli)
+portal_cli.add_command(budget_check_command)

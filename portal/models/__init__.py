@@ -4,7 +4,14 @@ from portal.models.accounts import Team, TeamMember, User, UserRole
 from portal.models.assets import Asset
 from portal.models.audit import AuditEvent, DocumentCounter
 from portal.models.base import Base
-from portal.models.budgets import ApprovalRule, Budget, CostCentre
+from portal.models.budgets import (
+    ApprovalRule,
+    Budget,
+    CommittedPoLine,
+    CommittedPrLine,
+    CostCentre,
+    SpentInvoiceLine,
+)
 from portal.models.inventory import (
     Item,
     Reservation,
@@ -56,6 +63,8 @@ __all__ = [
     "Base",
     "Budget",
     "ChecklistItem",
+    "CommittedPoLine",
+    "CommittedPrLine",
     "Contract",
     "ContractPrice",
     "CostCentre",
@@ -80,6 +89,7 @@ __all__ = [
     "PurchaseRequestLine",
     "Reservation",
     "Site",
+    "SpentInvoiceLine",
     "StockLevel",
     "StockMovement",
     "Storeroom",

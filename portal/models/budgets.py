@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.roles import Role
@@ -52,3 +52,52 @@ class ApprovalRule(IdMixin, Base):
     role: Mapped[Role] = mapped_column(StrEnumType(Role))
     approvals_needed: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# ---------------------------------------------------------------- derived rows for budget sums
+# Kept by database triggers in the transaction of the documents that move them
+# (portal/services/budget_ledger.py); `flask portal budget-check` recomputes them from the
+# documents and compares. No foreign keys: they are derived, and the triggers remove them.
+# Amounts are unconstrained NUMERIC: exact on PostgreSQL, not rounded before they are summed.
+
+
+class CommittedPrLine(Base):
+    """A line of an approved purchase request (approved, not yet ordered): its value and centre."""
+
+    __tablename__ = "committed_pr_line"
+    __table_args__ = (Index("ix_committed_pr_line_cost_centre", "cost_centre_id", "amount"),)
+
+    purchase_request_line_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )
+    cost_centre_id: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(asdecimal=True))
+
+
+class CommittedPoLine(Base):
+    """A PO line's value not yet invoiced, for each line of a committing PO where it is above 0."""
+
+    __tablename__ = "committed_po_line"
+    __table_args__ = (Index("ix_committed_po_line_cost_centre", "cost_centre_id", "amount"),)
+
+    purchase_order_line_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )
+    cost_centre_id: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(asdecimal=True))
+
+
+class SpentInvoiceLine(Base):
+    """A line of a spent (matched, released, exported) invoice: its amount, centre and date."""
+
+    __tablename__ = "spent_invoice_line"
+    __table_args__ = (
+        Index("ix_spent_invoice_line_cost_centre_on", "cost_centre_id", "spent_on", "amount"),
+    )
+
+    vendor_invoice_line_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )
+    cost_centre_id: Mapped[int] = mapped_column(Integer)
+    spent_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(asdecimal=True))

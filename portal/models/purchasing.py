@@ -10,11 +10,13 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -141,7 +143,16 @@ class PurchaseOrderLine(IdMixin, Base):
     """One line of a PO, keeping its WO, cost centre and PR line."""
 
     __tablename__ = "purchase_order_line"
-    __table_args__ = (UniqueConstraint("purchase_order_id", "line_no"),)
+    __table_args__ = (
+        UniqueConstraint("purchase_order_id", "line_no"),
+        # The dock's "expected today" board reads only lines still to come (services/receiving.py).
+        Index(
+            "ix_purchase_order_line_open_expected_on",
+            "expected_on",
+            sqlite_where=text("received_qty < qty"),
+            postgresql_where=text("received_qty < qty"),
+        ),
+    )
 
     purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
@@ -152,7 +163,7 @@ class PurchaseOrderLine(IdMixin, Base):
     uom: Mapped[str] = mapped_column(String(12))
     unit_price: Mapped[Decimal] = mapped_column(Money)
     discount_percent: Mapped[Decimal] = mapped_column(Percent, default=ZERO)
-    expected_on: Mapped[date | None] = mapped_column(Date, index=True)
+    expected_on: Mapped[date | None] = mapped_column(Date)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
     cost_centre_id: Mapped[int | None] = mapped_column(ForeignKey("cost_centre.id"), index=True)
     purchase_request_line_id: Mapped[int | None] = mapped_column(

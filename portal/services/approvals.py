@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from portal.domain import approvals as rules
 from portal.domain.errors import DomainError, NotFound
@@ -34,6 +34,7 @@ from portal.models import (
     Approval,
     ApprovalRule,
     CostCentre,
+    Item,
     PartLine,
     PurchaseRequest,
     PurchaseRequestLine,
@@ -48,6 +49,15 @@ from portal.services.parts import lock_row, restatus
 from portal.services.work_orders import move_work_order
 
 PAGE_SIZE = 25
+# The PR columns a list row shows (the reason and the decision time stay unloaded).
+ROW_COLUMNS = (
+    PurchaseRequest.number,
+    PurchaseRequest.status,
+    PurchaseRequest.work_order_id,
+    PurchaseRequest.cost_centre_id,
+    PurchaseRequest.requested_by_id,
+    PurchaseRequest.submitted_at,
+)
 PENDING_LIMIT = 200  # oldest submitted PRs looked at for one person's queue
 # PR states that still bring parts to the work order.
 BRINGING_PARTS = (
@@ -159,6 +169,7 @@ class Facts:
     no_rule: str | None
     approved_by: tuple[int, ...]
     request: rules.Request | None
+    rule_rows: list[rules.Rule]
 
     @property
     def over_budget_by(self) -> Decimal:
@@ -171,10 +182,14 @@ def _facts(session: Session, pr: PurchaseRequest) -> Facts:
     total = _totals(session, [pr.id])[pr.id]
     centre = session.get(CostCentre, pr.cost_centre_id)
     position = budgets.position(pr.cost_centre_id)
-    approved_by = _approved_by(session, [pr.id])[pr.id]
+    # The PR's approvals (loaded with the page's PR; one query when deciding).
+    approved_by = tuple(
+        a.approver_id for a in pr.approvals if a.decision is ApprovalDecision.approved
+    )
+    rule_rows = matrix(session)
     try:
         requirement, no_rule = (
-            rules.requirement_for(total, pr.cost_centre_id, matrix(session)),
+            rules.requirement_for(total, pr.cost_centre_id, rule_rows),
             None,
         )
     except rules.NoApprovalRule as err:
@@ -189,7 +204,7 @@ def _facts(session: Session, pr: PurchaseRequest) -> Facts:
             approved_by=approved_by,
             over_budget_by=position.exceeded_by(total),
         )
-    return Facts(pr, total, centre, position, requirement, no_rule, approved_by, request)
+    return Facts(pr, total, centre, position, requirement, no_rule, approved_by, request, rule_rows)
 
 
 # ---------------------------------------------------------------- decisions
@@ -518,52 +533,47 @@ class ListPage:
     waiting_count: int = 0
 
 
-def _rows(session: Session, prs: list[PurchaseRequest], rule_rows: list[rules.Rule]) -> list[Row]:
-    """List rows for these PRs: totals, approvals, WOs, requesters, centres in 4 queries."""
-    ids = [pr.id for pr in prs]
-    totals = _totals(session, ids)
-    approved = _approved_by(session, ids)
-    orders = (
-        {
-            wo.id: wo
-            for wo in session.scalars(
-                select(WorkOrder).where(
-                    WorkOrder.id.in_({pr.work_order_id for pr in prs if pr.work_order_id})
-                )
-            )
-        }
-        if prs
-        else {}
-    )
-    people = (
-        {
-            u.id: u
-            for u in session.scalars(
-                select(User).where(User.id.in_({pr.requested_by_id for pr in prs}))
-            )
-        }
-        if prs
-        else {}
-    )
-    centres = (
-        dict(
+def _rows(
+    session: Session,
+    ids: list[int],
+    rule_rows: list[rules.Rule],
+    known: tuple[dict[int, Decimal], dict[int, tuple[int, ...]]] | None = None,
+) -> list[Row]:
+    """List rows for these PRs, in this order: totals, approvals, then the PRs with their work
+    orders, requesters and centre codes (3 queries).
+
+    `known` is (totals, approved_by) already read for these PRs (the waiting list has them).
+    Each part loads only the columns a row shows (a work order row is wide).
+    """
+    totals, approved = known or (_totals(session, ids), _approved_by(session, ids))
+    found = {
+        pr.id: (pr, order, person, code)
+        for pr, order, person, code in (
             session.execute(
-                select(CostCentre.id, CostCentre.code).where(
-                    CostCentre.id.in_({pr.cost_centre_id for pr in prs})
+                select(PurchaseRequest, WorkOrder, User, CostCentre.code)
+                .outerjoin(WorkOrder, WorkOrder.id == PurchaseRequest.work_order_id)
+                .outerjoin(User, User.id == PurchaseRequest.requested_by_id)
+                .outerjoin(CostCentre, CostCentre.id == PurchaseRequest.cost_centre_id)
+                .options(
+                    load_only(*ROW_COLUMNS),
+                    load_only(WorkOrder.number, WorkOrder.title),
+                    load_only(User.full_name),
                 )
-            ).all()
+                .where(PurchaseRequest.id.in_(ids))
+            )
+            if ids
+            else ()
         )
-        if prs
-        else {}
-    )
+    }
     rows = []
-    for pr in prs:
+    for pr_id in ids:
+        pr, order, person, code = found[pr_id]
         row = Row(
             pr=pr,
             total=totals[pr.id],
-            work_order=orders.get(pr.work_order_id),
-            requester=people.get(pr.requested_by_id),
-            centre_code=centres.get(pr.cost_centre_id, ""),
+            work_order=order,
+            requester=person,
+            centre_code=code or "",
         )
         if pr.status is PurchaseRequestStatus.submitted:
             try:
@@ -577,28 +587,47 @@ def _rows(session: Session, prs: list[PurchaseRequest], rule_rows: list[rules.Ru
     return rows
 
 
-def pending_for(user: User, *, limit: int | None = None) -> list[Row]:
+@dataclass
+class _Decidable:
+    """The submitted PRs one person may decide now, oldest first, with what their rows need."""
+
+    ids: list[int]
+    totals: dict[int, Decimal]
+    approved: dict[int, tuple[int, ...]]
+    rule_rows: list[rules.Rule]
+
+    def rows(self, session: Session, start: int = 0, stop: int | None = None) -> list[Row]:
+        """List rows for ids[start:stop] only, reusing the totals and approvals read already."""
+        return _rows(session, self.ids[start:stop], self.rule_rows, (self.totals, self.approved))
+
+
+def _decidable(session: Session, user: User, *, limit: int | None = None) -> _Decidable:
     """PRs this user may decide now (right role, not theirs, not approved by them), oldest first."""
-    session = db.session
     rule_rows = matrix(session)
     if not rules.approving_roles(rule_rows) & set(user.roles):
-        return []
-    prs = list(
-        session.scalars(
-            select(PurchaseRequest)
-            .where(
-                PurchaseRequest.status == PurchaseRequestStatus.submitted,
-                PurchaseRequest.requested_by_id != user.id,
-            )
-            .order_by(PurchaseRequest.submitted_at, PurchaseRequest.id)
-            .limit(PENDING_LIMIT)
+        return _Decidable([], {}, {}, rule_rows)
+    # Up to PENDING_LIMIT candidates are judged to show one page: plain rows with what the
+    # rules read, not PR objects (rows for the page shown are loaded afterwards).
+    candidates = session.execute(
+        select(
+            PurchaseRequest.id,
+            PurchaseRequest.number,
+            PurchaseRequest.status,
+            PurchaseRequest.cost_centre_id,
+            PurchaseRequest.requested_by_id,
         )
-    )
-    ids = [pr.id for pr in prs]
+        .where(
+            PurchaseRequest.status == PurchaseRequestStatus.submitted,
+            PurchaseRequest.requested_by_id != user.id,
+        )
+        .order_by(PurchaseRequest.submitted_at, PurchaseRequest.id)
+        .limit(PENDING_LIMIT)
+    ).all()
+    ids = [pr.id for pr in candidates]
     totals, approved = _totals(session, ids), _approved_by(session, ids)
     me = decider(user)
     mine = []
-    for pr in prs:
+    for pr in candidates:
         try:
             need = rules.requirement_for(totals[pr.id], pr.cost_centre_id, rule_rows)
         except rules.NoApprovalRule:
@@ -612,10 +641,15 @@ def pending_for(user: User, *, limit: int | None = None) -> list[Row]:
             over_budget_by=money(0),
         )
         if rules.may_decide(request, me):
-            mine.append(pr)
+            mine.append(pr.id)
         if limit is not None and len(mine) >= limit:
             break
-    return _rows(session, mine, rule_rows)
+    return _Decidable(mine, totals, approved, rule_rows)
+
+
+def pending_for(user: User, *, limit: int | None = None) -> list[Row]:
+    """PRs this user may decide now (right role, not theirs, not approved by them), oldest first."""
+    return _decidable(db.session, user, limit=limit).rows(db.session)
 
 
 @dataclass
@@ -630,8 +664,9 @@ def waiting_card(user: User) -> WaitingCard | None:
     """'N purchase requests waiting for you' and the oldest; None for those who never approve."""
     if not may_ever_approve(user):
         return None
-    rows = pending_for(user)
-    return WaitingCard(count=len(rows), oldest=rows[0] if rows else None)
+    waiting = _decidable(db.session, user)
+    oldest = waiting.rows(db.session, 0, 1)
+    return WaitingCard(count=len(waiting.ids), oldest=oldest[0] if oldest else None)
 
 
 def list_requests(
@@ -642,26 +677,26 @@ def list_requests(
     page = max(1, page or 1)
     session = db.session
     if show == "waiting":
-        rows = pending_for(user)
+        waiting = _decidable(session, user)
         start = (page - 1) * PAGE_SIZE
         return ListPage(
-            rows[start : start + PAGE_SIZE],
+            waiting.rows(session, start, start + PAGE_SIZE),
             show,
             page,
-            has_more=len(rows) > start + PAGE_SIZE,
-            waiting_count=len(rows),
+            has_more=len(waiting.ids) > start + PAGE_SIZE,
+            waiting_count=len(waiting.ids),
         )
-    stmt = select(PurchaseRequest).order_by(PurchaseRequest.id.desc())
+    stmt = select(PurchaseRequest.id).order_by(PurchaseRequest.id.desc())
     if show == "mine":
         stmt = stmt.where(PurchaseRequest.requested_by_id == user.id)
     if status in PurchaseRequestStatus.__members__:
         stmt = stmt.where(PurchaseRequest.status == PurchaseRequestStatus(status))
-    prs = list(session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    ids = list(session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return ListPage(
-        _rows(session, prs[:PAGE_SIZE], matrix(session)),
+        _rows(session, ids[:PAGE_SIZE], matrix(session)),
         show,
         page,
-        has_more=len(prs) > PAGE_SIZE,
+        has_more=len(ids) > PAGE_SIZE,
     )
 
 
@@ -736,52 +771,70 @@ class Detail:
 
 
 def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[LineView]:
-    """Each line with the sourcing warnings for its suggested vendor at its price."""
-    views = []
-    for line in lines:
-        vendor = line.suggested_vendor
-        view = LineView(
+    """Each line with the sourcing warnings for its suggested vendor at its price.
+
+    One sourcing check per suggested vendor (usually one), for all of its lines at once; the
+    lines' items are read together first, so the check finds them in the session.
+    """
+    views = [
+        LineView(
             line=line,
             amount=money(line.qty * line.unit_price),
-            vendor=f"{vendor.name} ({vendor.code})" if vendor else None,
+            vendor=f"{line.suggested_vendor.name} ({line.suggested_vendor.code})"
+            if line.suggested_vendor
+            else None,
         )
-        if vendor is not None:
-            try:
-                view.warnings = [
-                    w.text
-                    for w in sourcing.assess_source(
-                        session,
-                        vendor_id=vendor.id,
-                        item_id=line.item_id,
-                        unit_price=line.unit_price,
-                        uom=line.uom,
-                        description=line.description,
-                    )
-                ]
-            except BlockedVendor as err:
-                view.blocked = str(err)
+        for line in lines
+    ]
+    by_vendor: dict[int, list[LineView]] = {}
+    for view in views:
+        if view.line.suggested_vendor_id is not None:
+            by_vendor.setdefault(view.line.suggested_vendor_id, []).append(view)
         else:
             view.warnings = [
                 note.get("text", "") if isinstance(note, dict) else str(note)
-                for note in (line.policy_warnings or [])
+                for note in (view.line.policy_warnings or [])
             ]
-        views.append(view)
+    item_ids = {v.line.item_id for group in by_vendor.values() for v in group if v.line.item_id}
+    held = session.scalars(select(Item).where(Item.id.in_(item_ids))).all() if item_ids else []
+    for vendor_id, group in by_vendor.items():
+        needs = [
+            sourcing.SourceNeed(
+                item_id=v.line.item_id,
+                unit_price=v.line.unit_price,
+                uom=v.line.uom,
+                description=v.line.description,
+            )
+            for v in group
+        ]
+        try:
+            found = sourcing.assess_sources(session, vendor_id=vendor_id, needs=needs)
+        except BlockedVendor as err:
+            for view in group:
+                view.blocked = str(err)
+            continue
+        for view, warnings in zip(group, found, strict=True):
+            view.warnings = [w.text for w in warnings]
+    del held  # the items may leave the session now
     return views
 
 
 def detail(pr_id: int, viewer: User) -> Detail:
     """The PR page: lines with warnings, total, matrix step, budget, approvals, who may act."""
     session = db.session
-    pr = session.scalar(
-        select(PurchaseRequest)
+    found = session.execute(
+        select(PurchaseRequest, WorkOrder, User)
+        .outerjoin(WorkOrder, WorkOrder.id == PurchaseRequest.work_order_id)
+        .outerjoin(User, User.id == PurchaseRequest.requested_by_id)
         .where(PurchaseRequest.id == pr_id)
         .options(
             selectinload(PurchaseRequest.lines).joinedload(PurchaseRequestLine.suggested_vendor),
             selectinload(PurchaseRequest.approvals).joinedload(Approval.approver),
         )
-    )
-    if pr is None:
+    ).one_or_none()
+    if found is None:
         raise NotFound(f"Purchase request {pr_id} does not exist.")
+    pr, work_order, requester = found
     facts = _facts(session, pr)
     me = decider(viewer)
     can_decide = facts.request is not None and rules.may_decide(facts.request, me)
@@ -789,7 +842,7 @@ def detail(pr_id: int, viewer: User) -> Detail:
     if (
         not can_decide
         and pr.status is PurchaseRequestStatus.submitted
-        and rules.approving_roles(matrix(session)) & me.roles
+        and rules.approving_roles(facts.rule_rows) & me.roles
     ):
         cannot_decide = (
             rules.why_not(facts.request, me) if facts.request is not None else facts.no_rule
@@ -808,8 +861,8 @@ def detail(pr_id: int, viewer: User) -> Detail:
         total=facts.total,
         centre=facts.centre,
         budget=facts.budget,
-        work_order=session.get(WorkOrder, pr.work_order_id) if pr.work_order_id else None,
-        requester=session.get(User, pr.requested_by_id),
+        work_order=work_order,
+        requester=requester,
         requirement=facts.requirement,
         step=rules.step_text(approved_count, facts.requirement.approvals_needed)
         if facts.requirement

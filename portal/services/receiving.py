@@ -17,7 +17,7 @@ from decimal import Decimal
 from flask import current_app, has_app_context
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.domain import parts as part_rules
@@ -161,16 +161,17 @@ def expected(
 ) -> ExpectedBoard:
     """Open lines of issued POs expected on or before `day`, by vendor; one bounded query."""
     receivable = [s.value for s in rules.RECEIVABLE]
+    # Start from the lines still to come that are due by the day (a partial index holds only
+    # open lines), not from every line of every issued PO: the planner would pick the PO
+    # status index otherwise and read all lines of all POs being received.
+    due = aliased(PurchaseOrderLine)
+    due_ids = select(due.id).where(due.expected_on <= day, due.received_qty < due.qty)
     stmt = (
         select(PurchaseOrderLine, PurchaseOrder.number, Vendor.name, WorkOrder.number)
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
         .join(Vendor, Vendor.id == PurchaseOrder.vendor_id)
         .outerjoin(WorkOrder, WorkOrder.id == PurchaseOrderLine.work_order_id)
-        .where(
-            PurchaseOrder.status.in_(receivable),
-            PurchaseOrderLine.expected_on <= day,
-            PurchaseOrderLine.received_qty < PurchaseOrderLine.qty,
-        )
+        .where(PurchaseOrderLine.id.in_(due_ids), PurchaseOrder.status.in_(receivable))
         .order_by(
             PurchaseOrderLine.expected_on.desc(),
             Vendor.name,

@@ -25,7 +25,9 @@ from tests.factories import (
     make_approval_rule,
     make_cost_centre,
     make_item,
+    make_purchase_request,
     make_user,
+    make_vendor,
     make_work_order,
 )
 
@@ -362,3 +364,38 @@ def test_an_admin_grants_budget_authority_on_the_users_page(database, login_as, 
         .status_code
         == 403
     )
+
+
+def test_pr_page_and_waiting_list_do_not_grow_with_lines_or_requests(
+    database, people, login_as, count_statements
+):
+    """Sourcing checks, budget and rows are a fixed number of statements (HOUSE_STYLE §11)."""
+    vendor = make_vendor(database)
+    centre = make_cost_centre(database)
+
+    def lines(n):
+        return [
+            {
+                "qty": "1",
+                "unit_price": "10.00",
+                "item_id": make_item(database, category=f"cat-{i % 2}").id,
+                "suggested_vendor_id": vendor.id,
+            }
+            for i in range(n)
+        ]
+
+    one = make_purchase_request(database, requester=people.tech, cost_centre=centre, lines=lines(1))
+    five = make_purchase_request(
+        database, requester=people.tech, cost_centre=centre, lines=lines(5)
+    )
+    client = login_as(people.supervisor)
+
+    def statements(url):
+        client.get(url)  # requests share the test's session: count a warm second look
+        return count_statements(lambda: client.get(url))
+
+    assert statements(f"/purchase-requests/{one.id}") == statements(f"/purchase-requests/{five.id}")
+    few = statements("/purchase-requests/?show=waiting")
+    for _ in range(10):
+        make_purchase_request(database, requester=people.tech, cost_centre=centre)
+    assert statements("/purchase-requests/?show=waiting") == few
