@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -601,10 +602,11 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
     # Drafts (no submitted_at yet) are left out below anyway; the bare column keeps its index.
     pr_when = PurchaseRequest.submitted_at
     pr_month = month_of(pr_when, timestamp=True)
-    warnings = cast(PurchaseRequestLine.policy_warnings, String)
-    off, nonpref = warnings.like('%"off_contract"%'), warnings.like('%"non_preferred"%')
+    # The flags are the warnings' codes, kept by the database: each PR of the period has its
+    # flagged lines looked up in the index (PR, flagged), and no other line is read.
+    off, nonpref = PurchaseRequestLine.off_contract, PurchaseRequestLine.non_preferred
     line_cents = cents(PurchaseRequestLine.qty * PurchaseRequestLine.unit_price)
-    # One pass over the period's request lines counts both warnings (a line may carry both).
+    # One pass over the period's flagged request lines counts both (a line may carry both).
     flagged = (
         select(
             pr_month.label("m"),
@@ -617,8 +619,7 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         .select_from(PurchaseRequestLine)
         .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
         .where(
-            PurchaseRequestLine.policy_warnings.is_not(None),
-            or_(off, nonpref),
+            PurchaseRequestLine.sourcing_flagged == true(),
             PurchaseRequest.status.not_in(NO_SPEND_PR_STATUSES),
             pr_when >= period.start_at,
             pr_when < period.end_at,
