@@ -106,9 +106,11 @@ class PurchaseRequestLine(IdMixin, Base):
     suggested_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)
     contract_price_id: Mapped[int | None] = mapped_column(ForeignKey("contract_price.id"))
     policy_warnings: Mapped[list | None] = mapped_column(JSON)
-    # Derived by the database from policy_warnings (stored generated columns), so they can never
+    # Derived by the database from policy_warnings (generated columns), so they can never
     # disagree with it whoever writes the line: the maverick trend counts these lines without
     # reading and text-matching every line's warnings. sourcing_flagged is either of the two.
+    # Stored here and on PostgreSQL; the migration adds them VIRTUAL on SQLite (worked out when
+    # read), which needs no table rebuild: a rebuild would drop the triggers on this table.
     off_contract: Mapped[bool] = mapped_column(
         Boolean, Computed(_warned_sql("off_contract"), persisted=True)
     )
