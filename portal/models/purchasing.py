@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -42,10 +43,26 @@ from portal.models.base import (
 from portal.models.vendors import Vendor
 
 
+def _warned_sql(*codes: str) -> str:
+    """SQL true when a line's stored warnings (JSON text) name any of these codes.
+
+    The text match the maverick trend used to make on every request (`"off_contract"` anywhere
+    in the text): LIKE, so it runs alike on SQLite and PostgreSQL (whose json type keeps the
+    text as written)."""
+    named = " OR ".join(f"CAST(policy_warnings AS TEXT) LIKE '%\"{code}\"%'" for code in codes)
+    return f"CASE WHEN {named} THEN true ELSE false END"
+
+
 class PurchaseRequest(IdMixin, TimestampMixin, Base):
     """An internal ask to buy, tied to a work order and a cost centre; needs approval."""
 
     __tablename__ = "purchase_request"
+    __table_args__ = (
+        # Reports read PRs by submission or decision time and also need the status and the other
+        # time: kept in the index, so they never visit the PR rows.
+        Index("ix_purchase_request_submitted_status", "submitted_at", "status"),
+        Index("ix_purchase_request_decided_cover", "decided_at", "submitted_at", "status"),
+    )
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
@@ -56,8 +73,8 @@ class PurchaseRequest(IdMixin, TimestampMixin, Base):
     )
     reason: Mapped[str | None] = mapped_column(Text)
     needed_by_on: Mapped[date | None] = mapped_column(Date)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when a line was raised: the purchasing policy says this need must go through a PO.
     po_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
@@ -71,8 +88,15 @@ class PurchaseRequestLine(IdMixin, Base):
     """One thing to buy: item, quantity, suggested vendor and price."""
 
     __tablename__ = "purchase_request_line"
+    __table_args__ = (
+        # A PR's lines, and its flagged lines apart: the maverick trend looks up only those for
+        # each PR of the period (the flag is a second equality, so SQLite too takes this index).
+        Index(
+            "ix_purchase_request_line_request_flagged", "purchase_request_id", "sourcing_flagged"
+        ),
+    )
 
-    purchase_request_id: Mapped[int] = mapped_column(ForeignKey("purchase_request.id"), index=True)
+    purchase_request_id: Mapped[int] = mapped_column(ForeignKey("purchase_request.id"))
     part_line_id: Mapped[int | None] = mapped_column(ForeignKey("part_line.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
     description: Mapped[str] = mapped_column(String(200))
@@ -83,6 +107,20 @@ class PurchaseRequestLine(IdMixin, Base):
     suggested_vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)
     contract_price_id: Mapped[int | None] = mapped_column(ForeignKey("contract_price.id"))
     policy_warnings: Mapped[list | None] = mapped_column(JSON)
+    # Derived by the database from policy_warnings (generated columns), so they can never
+    # disagree with it whoever writes the line: the maverick trend counts these lines without
+    # reading and text-matching every line's warnings. sourcing_flagged is either of the two.
+    # Stored here and on PostgreSQL; the migration adds them VIRTUAL on SQLite (worked out when
+    # read), which needs no table rebuild: a rebuild would drop the triggers on this table.
+    off_contract: Mapped[bool] = mapped_column(
+        Boolean, Computed(_warned_sql("off_contract"), persisted=True)
+    )
+    non_preferred: Mapped[bool] = mapped_column(
+        Boolean, Computed(_warned_sql("non_preferred"), persisted=True)
+    )
+    sourcing_flagged: Mapped[bool] = mapped_column(
+        Boolean, Computed(_warned_sql("off_contract", "non_preferred"), persisted=True)
+    )
     # A service request raised from a work order page: a double tap or a retry gives one line.
     submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -393,14 +394,26 @@ def wo_cost_rows(period: Period, by: str) -> list[tuple[str, Decimal, Decimal, D
         )
     )
     costs = union_all(labour, stock, invoiced).subquery()
-    labour_sum = func.sum(costs.c.labour)
-    stock_sum = func.sum(costs.c.stock)
-    invoiced_sum = func.sum(costs.c.invoiced)
+    # Summed per work order first (whole cents: the sums are exact in any order), so each work
+    # order is looked up once for its asset or site, not once per cost line.
+    per_wo = (
+        select(
+            costs.c.wo,
+            func.sum(costs.c.labour).label("labour"),
+            func.sum(costs.c.stock).label("stock"),
+            func.sum(costs.c.invoiced).label("invoiced"),
+        )
+        .group_by(costs.c.wo)
+        .subquery()
+    )
+    labour_sum = func.sum(per_wo.c.labour)
+    stock_sum = func.sum(per_wo.c.stock)
+    invoiced_sum = func.sum(per_wo.c.invoiced)
     total = labour_sum + stock_sum + invoiced_sum
     stmt = (
         select(labour_sum, stock_sum, invoiced_sum)
-        .select_from(costs)
-        .join(WorkOrder, WorkOrder.id == costs.c.wo)
+        .select_from(per_wo)
+        .join(WorkOrder, WorkOrder.id == per_wo.c.wo)
     )
     if by == "asset":
         name = func.coalesce(Asset.tag + literal(" ") + Asset.name, "No asset")
@@ -442,14 +455,12 @@ def _wo_cost(info: ReportInfo, period: Period, by: str) -> ReportPage:
 
 def approval_cycle_rows(period: Period) -> dict[str, tuple[int, Decimal | None, Decimal | None]]:
     """Per month of decision: PRs decided, median and 90th percentile hours (nearest rank)."""
-    month = month_of(PurchaseRequest.decided_at, timestamp=True)
-    took = seconds_between(PurchaseRequest.submitted_at, PurchaseRequest.decided_at)
-    ranked = (
+    # Month and time taken worked out once per PR, then ranked: the window clauses name the
+    # columns, not the expressions again (each would be worked out anew per window).
+    decided = (
         select(
-            month.label("m"),
-            took.label("s"),
-            func.row_number().over(partition_by=month, order_by=took).label("rn"),
-            func.count().over(partition_by=month).label("n"),
+            month_of(PurchaseRequest.decided_at, timestamp=True).label("m"),
+            seconds_between(PurchaseRequest.submitted_at, PurchaseRequest.decided_at).label("s"),
         )
         .where(
             PurchaseRequest.submitted_at.is_not(None),
@@ -459,6 +470,12 @@ def approval_cycle_rows(period: Period) -> dict[str, tuple[int, Decimal | None, 
         )
         .subquery()
     )
+    ranked = select(
+        decided.c.m,
+        decided.c.s,
+        func.row_number().over(partition_by=decided.c.m, order_by=decided.c.s).label("rn"),
+        func.count().over(partition_by=decided.c.m).label("n"),
+    ).subquery()
     # Nearest-rank percentile: the value at rank ceil(n * p / 100), in integer arithmetic.
     median = func.max(case((ranked.c.rn == (ranked.c.n * 50 + 99) // 100, ranked.c.s)))
     p90 = func.max(case((ranked.c.rn == (ranked.c.n * 90 + 99) // 100, ranked.c.s)))
@@ -585,10 +602,11 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
     # Drafts (no submitted_at yet) are left out below anyway; the bare column keeps its index.
     pr_when = PurchaseRequest.submitted_at
     pr_month = month_of(pr_when, timestamp=True)
-    warnings = cast(PurchaseRequestLine.policy_warnings, String)
-    off, nonpref = warnings.like('%"off_contract"%'), warnings.like('%"non_preferred"%')
+    # The flags are the warnings' codes, kept by the database: each PR of the period has its
+    # flagged lines looked up in the index (PR, flagged), and no other line is read.
+    off, nonpref = PurchaseRequestLine.off_contract, PurchaseRequestLine.non_preferred
     line_cents = cents(PurchaseRequestLine.qty * PurchaseRequestLine.unit_price)
-    # One pass over the period's request lines counts both warnings (a line may carry both).
+    # One pass over the period's flagged request lines counts both (a line may carry both).
     flagged = (
         select(
             pr_month.label("m"),
@@ -601,8 +619,7 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         .select_from(PurchaseRequestLine)
         .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
         .where(
-            PurchaseRequestLine.policy_warnings.is_not(None),
-            or_(off, nonpref),
+            PurchaseRequestLine.sourcing_flagged == true(),
             PurchaseRequest.status.not_in(NO_SPEND_PR_STATUSES),
             pr_when >= period.start_at,
             pr_when < period.end_at,

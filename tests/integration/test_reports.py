@@ -10,17 +10,20 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import event, insert, select, update
 
 from portal.domain.reports import period_from
 from portal.domain.statuses import (
     InvoiceStatus,
     InvoiceType,
+    LineKind,
     MovementKind,
     PurchaseRequestStatus,
 )
 from portal.domain.work_orders import WorkOrderStatus
-from portal.models import LabourEntry, OutOfPocketPurchase, StockMovement
+from portal.models import LabourEntry, OutOfPocketPurchase, PurchaseRequestLine, StockMovement
 from portal.services import reports
+from tests.conftest import ON_POSTGRES
 from tests.factories import (
     make_asset,
     make_cost_centre,
@@ -375,6 +378,113 @@ def test_maverick_trend_counts_each_kind_with_its_amount(world, login_as, buyer)
     assert rows[1] == ["Mar 2026", "1", "350.00", "2", "125.00", "1", "100.00", "0", "0.00"]
     # April: invoiced the day the PO was approved is not after the fact; one out-of-pocket buy.
     assert rows[2] == ["Apr 2026", "0", "0.00", "0", "0.00", "0", "0.00", "1", "23.45"]
+
+
+def test_request_line_flags_follow_its_warnings_however_the_line_is_written(database):
+    """off_contract, non_preferred and sourcing_flagged are the database's own reading of
+    policy_warnings: set for the ORM and for bulk inserts (demo data, bench.generate) alike,
+    and again on every change."""
+    off = {"code": "off_contract", "text": "12% over the agreed price"}
+    nonpref = {"code": "non_preferred", "text": "Not the preferred vendor"}
+    required = {"code": "po_required", "text": "PO required: over 500.00"}
+    pr = make_purchase_request(
+        database,
+        lines=(
+            {"policy_warnings": [off]},
+            {"policy_warnings": [off, nonpref]},
+            {"policy_warnings": ["No contract price: priced at standard cost", required]},
+            {"policy_warnings": None},
+            {},
+        ),
+    )
+    session = database.session
+    session.execute(
+        insert(PurchaseRequestLine),
+        [
+            {
+                "purchase_request_id": pr.id,
+                "description": "Bulk",
+                "kind": LineKind.goods,
+                "qty": D("1"),
+                "uom": "EA",
+                "unit_price": D("1.00"),
+                "policy_warnings": [nonpref],
+            }
+        ],
+    )
+    session.commit()
+
+    def flags():
+        rows = session.execute(
+            select(
+                PurchaseRequestLine.off_contract,
+                PurchaseRequestLine.non_preferred,
+                PurchaseRequestLine.sourcing_flagged,
+            )
+            .where(PurchaseRequestLine.purchase_request_id == pr.id)
+            .order_by(PurchaseRequestLine.id)
+        )
+        return [tuple(r) for r in rows]
+
+    assert flags() == [
+        (True, False, True),
+        (True, True, True),
+        (False, False, False),
+        (False, False, False),
+        (False, False, False),
+        (False, True, True),
+    ]
+    first, second, *_ = pr.lines
+    first.policy_warnings = [nonpref]  # the ORM's update ...
+    session.commit()
+    session.execute(  # ... and a plain UPDATE
+        update(PurchaseRequestLine)
+        .where(PurchaseRequestLine.id == second.id)
+        .values(policy_warnings=None)
+    )
+    session.commit()
+    assert flags()[:2] == [(False, True, True), (False, False, False)]
+
+
+def test_maverick_trend_counts_a_request_line_by_its_warnings_as_they_are_now(
+    world, database, login_as, buyer
+):
+    line = database.session.scalars(
+        select(PurchaseRequestLine).where(PurchaseRequestLine.unit_price == D("5.00"))
+    ).one()
+    line.policy_warnings = [{"code": "non_preferred", "text": "Not the preferred vendor"}]
+    database.session.commit()
+    rows = csv_of(login_as(buyer), "maverick", PERIOD)
+    # March as above, and the 5.00 line now non-preferred too.
+    assert rows[1] == ["Mar 2026", "1", "350.00", "2", "125.00", "2", "105.00", "0", "0.00"]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's plan; PostgreSQL picks its own by statistics")
+def test_maverick_trend_reads_only_the_flagged_request_lines(world, database):
+    """Only the flagged lines of the period's PRs are read, and the PRs from their index alone:
+    not every request line of the period with its warnings."""
+    seen: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        reports.maverick_rows(period_from("2026-03", "2026-04", TODAY))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listener)
+    ((statement, parameters),) = seen
+    plan = " | ".join(
+        row[-1]
+        for row in database.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters
+        )
+    )
+    assert (
+        "purchase_request_line USING INDEX ix_purchase_request_line_request_flagged "
+        "(purchase_request_id=? AND sourcing_flagged=?)"
+    ) in plan
+    assert "COVERING INDEX ix_purchase_request_submitted_status" in plan
 
 
 def test_waiting_for_parts_and_downtime_by_site_and_vendor(world, app):
