@@ -1,7 +1,7 @@
 """report covering indexes and PR line warning flags
 
 Revision ID: 1a0a3b3a2d98
-Revises: 51a400c24e25
+Revises: 4364d3bf930c
 Create Date: 2026-12-06 13:44:40.449698
 
 The reports read invoices, invoice lines and PRs by date: covering indexes replace the
@@ -19,7 +19,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '1a0a3b3a2d98'
-down_revision = '51a400c24e25'
+down_revision = '4364d3bf930c'
 branch_labels = None
 depends_on = None
 
