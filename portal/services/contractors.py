@@ -401,7 +401,7 @@ def _add_service_line(
         uom=uom,
         unit_price=unit_price,
         suggested_vendor_id=vendor.id,
-        policy_warnings=[w.text for w in warnings] or None,
+        policy_warnings=[w.as_dict() for w in warnings] or None,  # coded: reports count them
         submission_id=submission_id,
     )
     line.purchase_request = pr

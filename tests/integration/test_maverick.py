@@ -253,3 +253,41 @@ def test_an_off_contract_po_line_counts_once_under_its_vendor(database, login_as
     rows = [g for g in report.groups if g.label == "Pricey Parts"]
     assert len(rows) == 1 and rows[0].count == 1 and rows[0].amount == D("24.00")
     assert rows[0].counts.get("off_contract") == 1
+
+
+def test_a_service_requested_from_a_contractor_off_contract_counts_before_it_is_ordered(database):
+    """The contractor's service PR line keeps its warning's code, so the report finds it."""
+    import uuid
+
+    from portal.domain.statuses import ItemKind
+    from portal.domain.work_orders import WorkOrderStatus
+    from portal.services import contractors
+    from tests.factories import make_contract, make_item
+
+    supervisor = make_user(database, roles=["supervisor"], full_name="Sue Visor")
+    asset = make_asset(database)
+    make_cost_centre(database, site=asset.location.site)
+    wo = make_work_order(database, asset=asset, status=WorkOrderStatus.approved)
+    wiring = make_item(database, kind=ItemKind.service, part_number="SVC-WIRE")
+    make_contract(database, reference="C-SPARK", prices=[(wiring, "HOUR", "70.00")])
+    dear = make_vendor(database, name="Dear Electric", is_contractor=True)
+
+    contractors.request_service(
+        wo.id,
+        vendor_id=dear.id,
+        item_id=wiring.id,
+        description="Rewire the pump starter",
+        qty="2",
+        uom="HOUR",
+        unit_price="95.00",
+        actor=supervisor,
+        submission_id=uuid.uuid4().hex,
+    )
+
+    today = date.today()
+    report = maverick.report(
+        since=today.replace(day=1), until=today, group_by=maverick.GroupBy.vendor
+    )
+    rows = [g for g in report.groups if g.label == "Dear Electric"]
+    assert len(rows) == 1 and rows[0].counts.get("off_contract") == 1
+    assert rows[0].amount == D("190.00")
