@@ -58,6 +58,7 @@ from portal.services.budgets import (
     BudgetPosition,
     amount_sql,
     billed_sql,
+    invoiced_sql,
     still_committed_sql,
     stock_cost_sql,
 )
@@ -127,6 +128,14 @@ def _rollup_statement(of_work: Callable):
     SQLAlchemy reuses the compiled SQL instead of rebuilding six expressions per page view.
     """
     no_kind = cast(null(), String)
+    # The PO lines of the work come first, then their PO's status and invoices one line at a
+    # time (correlated): joined, SQLite (never ANALYZEd) started from every committing PO or
+    # every spent invoice line instead, ~120 ms for an asset at 200k work orders.
+    po_status = (
+        select(PurchaseOrder.status)
+        .where(PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .scalar_subquery()
+    )
 
     def component(name: str, kind, amount):
         return select(
@@ -146,8 +155,7 @@ def _rollup_statement(of_work: Callable):
             OutOfPocketPurchase.status == OutOfPocketStatus.reimbursed,
         ),
         component("ordered", PurchaseOrderLine.kind, func.sum(still_committed_sql()))
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(of_work(PurchaseOrderLine), PurchaseOrder.status.in_(COMMITTING_PO))
+        .where(of_work(PurchaseOrderLine), po_status.in_(COMMITTING_PO))
         .group_by(PurchaseOrderLine.kind),
         component(
             "requested",
@@ -157,11 +165,8 @@ def _rollup_statement(of_work: Callable):
         .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
         .where(of_work(PurchaseRequest), PurchaseRequest.status == PurchaseRequestStatus.approved)
         .group_by(PurchaseRequestLine.kind),
-        component("billed", PurchaseOrderLine.kind, func.sum(billed_sql()))
-        .select_from(VendorInvoiceLine)
-        .join(VendorInvoice, VendorInvoice.id == VendorInvoiceLine.invoice_id)
-        .join(PurchaseOrderLine, PurchaseOrderLine.id == VendorInvoiceLine.purchase_order_line_id)
-        .where(of_work(PurchaseOrderLine), VendorInvoice.status.in_(SPENT_INVOICE))
+        component("billed", PurchaseOrderLine.kind, func.sum(invoiced_sql()))
+        .where(of_work(PurchaseOrderLine))
         .group_by(PurchaseOrderLine.kind),
     )
 
@@ -172,9 +177,12 @@ def _work_order_rollup():
 
 
 @cache
-def _asset_rollup():
-    of_asset = select(WorkOrder.id).where(WorkOrder.asset_id == bindparam("asset_id"))
-    return _rollup_statement(lambda model: model.work_order_id.in_(of_asset))
+def _work_orders_rollup():
+    # A list of ids, not a subquery: with the subquery SQLite (never ANALYZEd) started from
+    # every spent invoice or committing PO and took ~120 ms on an asset at 200k work orders.
+    return _rollup_statement(
+        lambda model: model.work_order_id.in_(bindparam("wo_ids", expanding=True))
+    )
 
 
 def _rollup(stmt, params: dict) -> CostRollup:
@@ -205,7 +213,8 @@ def work_order_costs(wo_id: int) -> CostRollup:
 
 def asset_costs(asset_id: int) -> CostRollup:
     """An asset's lifetime maintenance cost: the same components over all its work orders."""
-    return _rollup(_asset_rollup(), {"asset_id": asset_id})
+    wo_ids = db.session.scalars(select(WorkOrder.id).where(WorkOrder.asset_id == asset_id)).all()
+    return _rollup(_work_orders_rollup(), {"wo_ids": list(wo_ids)})
 
 
 # ---- the budgets page --------------------------------------------------------------------------
