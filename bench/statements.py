@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 
 from bench.generate import main as generate_main
+from bench.generate import upgrade_database
 from portal import create_app
 from portal.extensions import db
 from portal.models import Asset, PartLine, User, WorkOrder
@@ -39,13 +40,14 @@ PAGES = [
 
 def _ensure(url: str | None, size: int) -> str:
     """The database URL for `size` work orders, generated under bench/out/ if not given."""
-    if url:
-        return url
-    OUT.mkdir(exist_ok=True)
-    path = OUT / f"statements-{size}.db"
-    if not path.exists():
-        generate_main(["--work-orders", str(size), "--database-url", f"sqlite:///{path}"])
-    return f"sqlite:///{path}"
+    if not url:
+        OUT.mkdir(exist_ok=True)
+        path = OUT / f"statements-{size}.db"
+        url = f"sqlite:///{path}"
+        if not path.exists():
+            generate_main(["--work-orders", str(size), "--database-url", url])
+    upgrade_database(url)  # a database kept from an earlier run may predate the models
+    return url
 
 
 def count_pages(url: str) -> tuple[int, dict[str, int]]:
