@@ -23,9 +23,7 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     # Every signed-in request runs this: one statement, built once (user and roles together).
-    by_id = (
-        select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
-    )
+    by_id = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -143,9 +143,7 @@ def _rollup_statement(of_work: Callable):
         )
 
     return union_all(
-        component("labour", no_kind, func.sum(LabourEntry.cost_amount)).where(
-            of_work(LabourEntry)
-        ),
+        component("labour", no_kind, func.sum(LabourEntry.cost_amount)).where(of_work(LabourEntry)),
         component("stock", no_kind, func.sum(stock_cost_sql())).where(
             of_work(StockMovement),
             StockMovement.kind.in_((MovementKind.issue, MovementKind.return_)),

@@ -191,7 +191,10 @@ def test_the_form_comes_on_demand_into_the_page_or_as_a_page_of_its_own(database
     url = f"/work-orders/{wo.id}/out-of-pocket/new"
     swapped = client.get(url, headers=HX)
     assert swapped.status_code == 200 and "<html" not in swapped.text
-    assert 'name="shop_name"' in swapped.text and f'hx-post="/work-orders/{wo.id}/out-of-pocket"' in swapped.text
+    assert (
+        'name="shop_name"' in swapped.text
+        and f'hx-post="/work-orders/{wo.id}/out-of-pocket"' in swapped.text
+    )
     own_page = client.get(url)  # no JavaScript: a plain form that posts and comes back
     assert "<html" in own_page.text and 'name="shop_name"' in own_page.text
     assert "hx-post" not in own_page.text.split('id="oop-form"')[1].split(">")[0]
@@ -201,7 +204,9 @@ def test_the_form_is_not_offered_on_closed_work_or_to_other_roles(database, logi
     tech = make_user(database, roles=["technician"])
     closed = make_work_order(database, assignee=tech, status=WorkOrderStatus.closed)
     answer = login_as(tech).get(f"/work-orders/{closed.id}/out-of-pocket/new")
-    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/work-orders/{closed.id}")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(
+        f"/work-orders/{closed.id}"
+    )
     buyer = make_user(database, roles=["buyer"])
     assert login_as(buyer).get(f"/work-orders/{closed.id}/out-of-pocket/new").status_code == 403
     assert login_as(tech).get("/work-orders/999999/out-of-pocket/new").status_code == 404
