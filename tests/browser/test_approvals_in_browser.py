@@ -73,6 +73,9 @@ def test_a_pr_from_a_work_order_is_refused_to_its_requester_and_approved_by_the_
     page.goto(pr_url)
     expect(page.locator("#pr-status")).to_have_text("Waiting for approval")
     expect(page.locator("#pr-budget")).to_contain_text("This request")
+    # The bar draws what is used and what this request adds (a page style once hid both).
+    for part in ("used", "adds"):
+        assert page.locator(f".pr-budget-bar .budget-{part}").bounding_box()["width"] > 0
     expect(page.locator(".pr-line", has_text="level probe")).to_contain_text("2 EA × 410.00")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate(SMALL_TARGETS) == 0
