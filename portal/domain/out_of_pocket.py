@@ -9,7 +9,7 @@ from decimal import Decimal
 from portal.domain.errors import DomainError, NotAllowed
 from portal.domain.money import format_money, money
 from portal.domain.statuses import OutOfPocketStatus
-from portal.domain.work_orders import STATUS_LABELS, WorkOrderStatus
+from portal.domain.work_orders import STATUS_LABELS, WorkOrderStatus, accepts_work
 
 MAX_AMOUNT = Decimal("5000.00")  # more than this out of one's own pocket goes to a buyer instead
 MAX_AGE_DAYS = 90  # older receipts are for the expenses process, not the work order
@@ -86,13 +86,10 @@ def check_claim(
     return Claim(what[:300], where[:120], money(amount), bought_on, reason[:1000])
 
 
-_CLOSED = {WorkOrderStatus.closed, WorkOrderStatus.cancelled}
-
-
 def check_work_order_open(status: WorkOrderStatus) -> None:
     """Purchases go on work that is not closed or cancelled."""
     status = WorkOrderStatus(status)
-    if status in _CLOSED:
+    if not accepts_work(status):
         raise ClaimRefused(
             f"This work order is {STATUS_LABELS[status].lower()}: purchases can no longer be "
             "added to it."

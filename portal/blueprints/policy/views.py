@@ -13,6 +13,7 @@ from portal.blueprints.policy.forms import (
     RuleActiveForm,
 )
 from portal.blueprints.work_orders.views import _page as work_order_page
+from portal.domain import out_of_pocket as out_of_pocket_rules
 from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
@@ -152,8 +153,10 @@ def new_purchase(wo_id: int):
     wo = work_orders.get(wo_id)
     if wo is None:
         abort(404)
-    if wo.status.value in ("closed", "cancelled"):
-        flash(f"{wo.number} is {wo.status.value}: nothing more can be bought on it.", "error")
+    try:
+        out_of_pocket_rules.check_work_order_open(wo.status)
+    except DomainError as err:
+        flash(str(err), "error")
         return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
     return page_or_block(
         "policy/new_purchase.html",
