@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from portal.domain import approvals as rules
+from portal.domain import policy as policy_rules
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.money import format_money, money, quantity
 from portal.domain.sourcing import BlockedVendor
@@ -34,7 +35,6 @@ from portal.models import (
     Approval,
     ApprovalRule,
     CostCentre,
-    Item,
     PartLine,
     PurchaseRequest,
     PurchaseRequestLine,
@@ -773,8 +773,7 @@ class Detail:
 def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[LineView]:
     """Each line with the sourcing warnings for its suggested vendor at its price.
 
-    One sourcing check per suggested vendor (usually one), for all of its lines at once; the
-    lines' items are read together first, so the check finds them in the session.
+    One sourcing check per suggested vendor (usually one), for all of its lines at once.
     """
     views = [
         LineView(
@@ -792,11 +791,8 @@ def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[Line
             by_vendor.setdefault(view.line.suggested_vendor_id, []).append(view)
         else:
             view.warnings = [
-                note.get("text", "") if isinstance(note, dict) else str(note)
-                for note in (view.line.policy_warnings or [])
+                policy_rules.warning_text(note) for note in (view.line.policy_warnings or [])
             ]
-    item_ids = {v.line.item_id for group in by_vendor.values() for v in group if v.line.item_id}
-    held = session.scalars(select(Item).where(Item.id.in_(item_ids))).all() if item_ids else []
     for vendor_id, group in by_vendor.items():
         needs = [
             sourcing.SourceNeed(
@@ -815,7 +811,6 @@ def _line_views(session: Session, lines: list[PurchaseRequestLine]) -> list[Line
             continue
         for view, warnings in zip(group, found, strict=True):
             view.warnings = [w.text for w in warnings]
-    del held  # the items may leave the session now
     return views
 
 

@@ -117,16 +117,26 @@ def assess_source(
     return assess_sources(session, vendor_id=vendor_id, needs=[need], on=on)[0]
 
 
+def _items(session: Session, ids: set[int]) -> dict[int, Item]:
+    """The items by id: those the session holds already, the others in one query."""
+    held = {i: session.identity_map.get(session.identity_key(Item, i)) for i in ids}
+    items = {i: item for i, item in held.items() if item is not None}
+    missing = ids - items.keys()
+    if missing:
+        items.update(
+            (item.id, item) for item in session.scalars(select(Item).where(Item.id.in_(missing)))
+        )
+    return items
+
+
 def assess_sources(
     session: Session, *, vendor_id: int, needs: list[SourceNeed], on: date | None = None
 ) -> list[list[SourceWarning]]:
     """assess_source for every line of one vendor's order, the facts read once for all of them:
-    the vendor, the items (from the session when loaded), preferred vendors, agreements.
+    the vendor, the items, preferred vendors, agreements (one query each at most).
     """
     vendor = check_vendor_usable(session, vendor_id)
-    items = {
-        need.item_id: session.get(Item, need.item_id) for need in needs if need.item_id is not None
-    }
+    items = _items(session, {need.item_id for need in needs if need.item_id is not None})
     keys = []
     for need in needs:
         item = items.get(need.item_id)
