@@ -142,6 +142,17 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def full_height_screenshot(page, name: str) -> Path:
+    """The whole page at phone width, the fixed bottom bar below the content instead of across
+    it; the phone viewport comes back before the next click (so the click lands where it aims)."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": PHONE["width"], "height": height})
+    path = screenshot(page, name)
+    page.set_viewport_size(PHONE)
+    page.wait_for_function(f"window.innerHeight === {PHONE['height']}")
+    return path
+
+
 def sign_in(page, username: str, password: str = "demo") -> None:
     """Sign in through the real form."""
     page.goto("/login")

@@ -7,7 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, htmx_ready, screenshot, sign_in
+from tests.browser.conftest import (
+    axe_violations,
+    full_height_screenshot,
+    htmx_ready,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -16,14 +21,6 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
     .filter(el => el.offsetParent !== null)
     .map(el => el.getBoundingClientRect())
     .filter(r => r.height < 44 || r.width < 44).length"""
-
-
-def full_height_screenshot(page, name: str) -> None:
-    """A viewport as tall as the page, so the fixed bottom bar does not cover the content."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 390, "height": height})
-    screenshot(page, name)
-    page.set_viewport_size({"width": 390, "height": 844})
 
 
 def test_a_pr_from_a_work_order_is_refused_to_its_requester_and_approved_by_the_approver(page):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import PaymentExport, User
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, full_height_screenshot, sign_in
 from tests.factories import make_goods_receipt, make_purchase_order
 
 pytestmark = pytest.mark.browser
@@ -55,13 +55,6 @@ def _enter(page, po_number: str, number: str, qty: str, price: str) -> None:
     page.get_by_role("button", name="Save and match").click()
 
 
-def _full_height_screenshot(page, name: str) -> None:
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 390, "height": height})
-    screenshot(page, name)
-    page.set_viewport_size({"width": 390, "height": 844})
-
-
 def test_clerk_invoice_over_received_is_held_then_released_by_a_late_receipt(page, live_server):
     po = live_server.query(_new_po)
     sign_in(page, "ap_clerk")
@@ -72,7 +65,7 @@ def test_clerk_invoice_over_received_is_held_then_released_by_a_late_receipt(pag
         "billed 12 at 10.00; received 10; ordered 12 at 10.00: quantity 2 over received"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _full_height_screenshot(page, "invoice-hold")
+    full_height_screenshot(page, "invoice-hold")
     assert axe_violations(page) == []
     invoice_url = page.url
 
@@ -93,12 +86,12 @@ def test_clerk_invoice_over_received_is_held_then_released_by_a_late_receipt(pag
     expect(page.locator("#exception-rows")).not_to_contain_text("FT-78")
     page.select_option("#reason", "")
     expect(page.locator("#exception-rows")).to_contain_text("FT-78")
-    _full_height_screenshot(page, "exceptions-queue")
+    full_height_screenshot(page, "exceptions-queue")
     assert axe_violations(page) == []
 
     page.goto("/invoices/payable")
     expect(page.locator("#payable-rows")).to_contain_text("BR-500")
-    _full_height_screenshot(page, "payable")
+    full_height_screenshot(page, "payable")
     assert axe_violations(page) == []
     page.get_by_role("button", name=re.compile(r"Export \d+ for payment")).click()
     expect(page.locator("#payable-rows")).to_contain_text("Nothing waiting to be paid")

@@ -7,19 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, htmx_ready, screenshot, sign_in
+from tests.browser.conftest import (
+    axe_violations,
+    full_height_screenshot,
+    htmx_ready,
+    sign_in,
+)
 from tests.factories import JPEG_BYTES
 
 pytestmark = pytest.mark.browser
-
-
-def tall_screenshot(page, name: str) -> None:
-    """The whole page at 390 px wide, the fixed bottom bar below the content, not across it."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 390, "height": height})
-    screenshot(page, name)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function("window.innerHeight === 844")  # a click now lands where it aims
 
 
 def small_targets(page, selector: str) -> int:
@@ -57,7 +53,7 @@ def test_a_technician_records_an_out_of_pocket_buy_on_a_phone(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert small_targets(page, "#out-of-pocket .btn, #out-of-pocket input.input") == 0
     section.scroll_into_view_if_needed()
-    tall_screenshot(page, "out-of-pocket-form")
+    full_height_screenshot(page, "out-of-pocket-form")
     assert axe_violations(page) == []
 
     with page.expect_response(lambda r: r.request.method == "POST" and "/out-of-pocket" in r.url):
@@ -81,7 +77,7 @@ def test_the_maverick_report_on_a_phone(page):
     assert page.evaluate("window.__marker") == "same page"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert small_targets(page, ".mav-tabs .filter, .mav-group, .mav-export") == 0
-    tall_screenshot(page, "maverick-phone")
+    full_height_screenshot(page, "maverick-phone")
     assert axe_violations(page) == []
     assert page.js_errors == []
 
@@ -95,7 +91,7 @@ def test_the_policy_rules_page_on_a_phone(page):
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert small_targets(page, ".policy-rules .btn") == 0
-    tall_screenshot(page, "policy-rules")
+    full_height_screenshot(page, "policy-rules")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Edit Outside spend from 500.00").click()
     page.wait_for_url(re.compile(r".*/policy/\d+/edit$"))

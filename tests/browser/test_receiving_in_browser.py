@@ -30,7 +30,7 @@ from portal.models import (
     WorkOrderStatusChange,
 )
 from portal.models.base import utcnow
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, full_height_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 D = Decimal
@@ -152,14 +152,6 @@ def line_card(page, n: int):
     return page.locator("fieldset.rcv-line", has_text=f"Line {n}")
 
 
-def tall_screenshot(page, name: str) -> None:
-    """A picture of the whole page with the bottom bar below the content, at 390 px wide."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 390, "height": height})
-    screenshot(page, name)
-    page.set_viewport_size({"width": 390, "height": 844})
-
-
 def test_storekeeper_receives_part_then_the_rest_and_the_technician_sees_the_parts(
     page, live_server
 ):
@@ -173,7 +165,7 @@ def test_storekeeper_receives_part_then_the_rest_and_the_technician_sees_the_par
     expect(today).to_contain_text("V-belt XPZ 1250")
     expect(today).to_contain_text(f"for {made['wo']}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    tall_screenshot(page, "receiving-expected")
+    full_height_screenshot(page, "receiving-expected")
     assert axe_violations(page) == []
 
     # Typed the way people type: lower case, spaces, no leading zeros.
@@ -205,7 +197,7 @@ def test_storekeeper_receives_part_then_the_rest_and_the_technician_sees_the_par
     )
     assert small == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    tall_screenshot(page, "receiving-po")
+    full_height_screenshot(page, "receiving-po")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Confirm receipt").click()
     page.wait_for_url(re.compile(r".*/receiving/receipts/\d+$"))
@@ -227,7 +219,7 @@ def test_storekeeper_receives_part_then_the_rest_and_the_technician_sees_the_par
     expect(main).to_contain_text("Received", ignore_case=False)
     expect(main).to_contain_text("All parts have arrived")
     expect(main.locator(".badge", has_text="In progress")).to_be_visible()
-    tall_screenshot(page, "receiving-done")
+    full_height_screenshot(page, "receiving-done")
     assert axe_violations(page) == []
 
     # The technician whose work waited sees the parts arrived.
@@ -235,7 +227,7 @@ def test_storekeeper_receives_part_then_the_rest_and_the_technician_sees_the_par
     sign_in(page, "technician")
     card = page.get_by_role("link", name=re.compile(f"Parts arrived for {made['wo']}"))
     expect(card).to_be_visible()
-    tall_screenshot(page, "receiving-parts-arrived-home")
+    full_height_screenshot(page, "receiving-parts-arrived-home")
     assert axe_violations(page) == []
     card.click()
     page.wait_for_url(re.compile(rf".*/work-orders/{made['wo_id']}$"))

@@ -7,17 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, full_height_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def full_height_screenshot(page, name: str) -> None:
-    """A screenshot as tall as the page at 390 px wide, so the bottom bar does not cover it."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 390, "height": height})
-    screenshot(page, name)
-    page.set_viewport_size({"width": 390, "height": 844})
 
 
 def small_targets(page, scope: str) -> int:
