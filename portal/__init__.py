@@ -41,6 +41,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (registers every table on db.metadata)
     from portal.security import init_login
+    from portal.services import budget_ledger  # noqa: F401  (create_all makes its triggers)
 
     init_login(app)
 

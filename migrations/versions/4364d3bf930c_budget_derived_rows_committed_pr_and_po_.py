@@ -13,7 +13,7 @@ Create Date: 2026-12-06 13:50:38.226141
 from alembic import op
 import sqlalchemy as sa
 
-from portal.services.budgets import TRIGGERS, install_ledger_triggers, rebuild_ledger
+from portal.services.budget_ledger import TRIGGERS, install_ledger_triggers, rebuild_ledger
 
 
 # revision identifiers, used by Alembic.

@@ -10,10 +10,10 @@ import click
 def budget_check_command(repair: bool):
     """Check the triggers are there, recompute every derived row, list what differs (exit 1)."""
     from portal.extensions import db
-    from portal.services import budgets
+    from portal.services import budget_ledger
 
-    missing = budgets.missing_triggers()
-    drift = budgets.check_ledger()
+    missing = budget_ledger.missing_triggers()
+    drift = budget_ledger.check_ledger()
     if not missing and not drift:
         click.echo("Budget figures match the documents.")
         return
@@ -30,10 +30,10 @@ def budget_check_command(repair: bool):
         click.echo(f"{len(drift):,} derived rows differ: run with --repair to rebuild.", err=True)
         raise SystemExit(1)
     connection = db.session.connection()
-    budgets.install_ledger_triggers(connection)
-    budgets.rebuild_ledger(connection)
+    budget_ledger.install_ledger_triggers(connection)
+    budget_ledger.rebuild_ledger(connection)
     db.session.commit()
-    left = budgets.check_ledger()
+    left = budget_ledger.check_ledger()
     click.echo(f"Triggers installed, rows rebuilt from the documents; {len(left):,} still differ.")
-    if left or budgets.missing_triggers():
+    if left or budget_ledger.missing_triggers():
         raise SystemExit(1)

@@ -28,7 +28,7 @@ from portal.models import (
     VendorInvoiceLine,
 )
 from portal.models.base import utcnow
-from portal.services import budgets
+from portal.services import budget_ledger, budgets
 from tests.concurrency import run_at_once as race
 from tests.conftest import base_config, scratch_database
 from tests.factories import (
@@ -157,7 +157,7 @@ def test_budget_position_adds_requests_orders_invoices_stock_and_labour(database
 
 
 def _assert_ledger_matches_documents():
-    assert budgets.check_ledger() == []
+    assert budget_ledger.check_ledger() == []
 
 
 def test_derived_budget_rows_follow_every_document_change(database):
@@ -324,7 +324,7 @@ def test_budget_check_command_finds_drift_and_repairs_it(app, database):
     missing = runner.invoke(args=["portal", "budget-check"])
     assert missing.exit_code == 1 and "budget_po_line_added" in missing.output
     assert runner.invoke(args=["portal", "budget-check", "--repair"]).exit_code == 0
-    assert budgets.missing_triggers() == []
+    assert budget_ledger.missing_triggers() == []
 
 
 def test_derived_rows_stay_right_when_two_transactions_move_the_same_invoice(tmp_path):
@@ -370,7 +370,7 @@ def test_derived_rows_stay_right_when_two_transactions_move_the_same_invoice(tmp
         _, errors = race(app, [match, add_line])
         assert errors == []
         with app.app_context():
-            assert budgets.check_ledger() == []
+            assert budget_ledger.check_ledger() == []
             # 150.00 ordered; 20.00 + 20.00 invoiced and matched.
             assert budgets.committed(centre_id) == D("110.00")
             assert budgets.actual(centre_id, date.today(), date.today()) == D("40.00")
