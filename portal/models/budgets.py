@@ -55,8 +55,8 @@ class ApprovalRule(IdMixin, Base):
 
 
 # ---------------------------------------------------------------- derived rows for budget sums
-# Kept by database triggers in the transaction of the documents that move them
-# (TRIGGERS in portal/services/budgets.py); `flask portal budget-check` recomputes them from the
+# Kept by database triggers in the transaction of the documents that move them (TRIGGERS in
+# portal/services/budget_ledger.py); `flask portal budget-check` recomputes them from the
 # documents and compares. No foreign keys: they are derived, and the triggers remove them.
 # Amounts are unconstrained NUMERIC: exact on PostgreSQL, not rounded before they are summed.
 
