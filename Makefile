@@ -26,6 +26,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff format --check portal tests bench
 	$(BIN)/ruff check portal tests bench
 	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ]; then \
 		echo "Browser tests: headless Chromium at 390x844."; \

@@ -45,6 +45,10 @@ def create_app(overrides: Mapping | None = None) -> Flask:
 
     init_login(app)
 
+    from portal.services import handlers
+
+    handlers.register()
+
     from portal.blueprints import register_blueprints
 
     register_blueprints(app)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from portal.domain.permissions import Capability
 from portal.extensions import db, login_manager
 
 
@@ -32,21 +33,34 @@ def init_login(app: Flask) -> None:
         return db.session.scalars(by_id, {"user_id": int(user_id)}).unique().one_or_none()
 
 
-def roles_required(*roles: str):
-    """Guard a view: sign-in first, then 403 unless the user holds one of `roles` (admin: all)."""
+def requires(capability: Capability):
+    """Guard a view: sign-in first, then 403 unless the user holds `capability`.
+
+    The capability is kept on the view (`view.capability`) so the navigation can show a tab
+    only to those who may open it, and the route x role test can read what each route needs.
+    """
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
+            if not current_user.can(capability):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_roles = roles
+        wrapped.capability = Capability(capability)
         return wrapped
 
     return decorator
+
+
+def may_open(endpoint: str) -> bool:
+    """True when the signed-in user may open `endpoint` (its view's capability, if any)."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    capability = getattr(view, "capability", None)
+    return capability is None or current_user.can(capability)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from portal.domain.labels import label
 from portal.domain.money import format_money, format_qty
-from portal.domain.work_orders import STATUS_LABELS, WorkOrderStatus
 from portal.models.base import utcnow
 
 
@@ -22,19 +22,11 @@ def when(value: datetime | None) -> str:
     return local.strftime(pattern).lstrip("0")
 
 
-def status_label(value) -> str:
-    """Work order status in words."""
-    try:
-        return STATUS_LABELS[WorkOrderStatus(value)]
-    except ValueError:
-        return str(value).replace("_", " ").capitalize()
-
-
 def init_templating(app: Flask) -> None:
     """Register the filters and the `now` global on the app."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(when)
-    app.add_template_filter(status_label)
+    app.add_template_filter(label)
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_qty, "qty")
 

@@ -42,3 +42,24 @@ def run_at_once(
     for t in threads:
         t.join()
     return results, errors
+
+
+def post_at_once(app, user_id: int, url: str, data: dict, *, times: int = 2) -> list:
+    """The same form posted `times` times at the same instant by one signed-in person (a double
+    tap, or a retry racing the first post): the responses, in the order they finished.
+
+    Each post has its own test client (its own connection), so on PostgreSQL the posts are
+    real concurrent transactions. `app` must be on a database of its own (`race_app`).
+    """
+    clients = []
+    for _ in range(times):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        clients.append(client)
+    calls = [lambda _ready, c=client: c.post(url, data=data) for client in clients]
+    responses, errors = run_at_once(app, calls)
+    if errors:
+        raise errors[0]
+    return responses

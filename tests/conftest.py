@@ -80,6 +80,28 @@ def isolated_app(tmp_dir: Path, **overrides):
             db.engine.dispose()
 
 
+@pytest.fixture
+def race_app(tmp_path):
+    """An app on a scratch database of its own, with a connection per racing thread.
+
+    For races: the shared test database holds one connection on SQLite, so threads there
+    would not really race. Tables are made; the test adds its own rows and commits them.
+    """
+    with scratch_database(tmp_path) as url:
+        engine = {"pool_pre_ping": True, "pool_size": 12, "max_overflow": 0}
+        app = forget_user_between_requests(
+            create_app(base_config(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine))
+        )
+        with app.app_context():
+            db.create_all()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def app():
     app = forget_user_between_requests(create_app(base_config()))

@@ -7,83 +7,102 @@ from dataclasses import dataclass
 from flask import Flask, request
 from flask_login import current_user
 
+from portal.domain.permissions import Capability
+from portal.domain.roles import Role
+from portal.security import may_open
+
 
 @dataclass(frozen=True)
 class NavItem:
-    """One tab of the bottom navigation; shown to users holding one of `roles` (empty: all)."""
+    """One tab of the navigation.
+
+    Shown when the person may open the page (its view's capability) and holds `capability`
+    when one is named (a narrower reason to make it a tab: approvers get "Approvals", though
+    anyone may read the list). `lead_roles`: the jobs for which this is a main desk; for them it
+    comes right after the everyday tabs.
+    """
 
     endpoint: str
     label: str
     icon: str
-    roles: tuple[str, ...] = ()
+    capability: Capability | None = None
+    lead_roles: tuple[Role, ...] = ()
     prefix: str = ""
 
 
 # The bottom bar holds at most this many tabs; past that, the last tab is "More" (/menu), which
-# lists every section the person may open. Role-specific sections come after the everyday ones.
+# lists every section the person may open.
 BOTTOM_TABS = 5
 
+C = Capability
 NAVIGATION: list[NavItem] = [
     NavItem("main.home", "Home", "home"),
     NavItem("work_orders.index", "Work", "wrench", prefix="/work-orders"),
-    NavItem("assets.scan", "Scan", "scan", prefix="/scan"),
-    # One job's own desk first, so it is the fourth tab for that job.
-    NavItem("receiving.index", "Receive", "cart", roles=("storekeeper",), prefix="/receiving"),
-    NavItem("invoices.index", "Invoices", "cart", roles=("ap_clerk",), prefix="/invoices"),
-    NavItem("purchase_orders.index", "Orders", "cart", roles=("buyer",), prefix="/purchase-orders"),
+    NavItem("assets.scan", "Scan", "scan", C.read_assets, prefix="/scan"),
     NavItem(
-        "work_requests.index", "Requests", "inbox", roles=("supervisor",), prefix="/work-requests"
+        "receiving.index",
+        "Receive",
+        "cart",
+        C.see_all_deliveries,
+        lead_roles=(Role.storekeeper,),
+        prefix="/receiving",
+    ),
+    NavItem(
+        "invoices.index",
+        "Invoices",
+        "cart",
+        lead_roles=(Role.ap_clerk, Role.approver),
+        prefix="/invoices",
+    ),
+    NavItem(
+        "purchase_orders.index",
+        "Orders",
+        "cart",
+        C.manage_purchase_orders,
+        lead_roles=(Role.buyer,),
+        prefix="/purchase-orders",
+    ),
+    NavItem(
+        "work_requests.index",
+        "Requests",
+        "inbox",
+        lead_roles=(Role.supervisor,),
+        prefix="/work-requests",
     ),
     NavItem(
         "purchase_requests.index",
         "Approvals",
         "cart",
-        roles=("supervisor", "approver"),
+        C.approve_purchase_requests,
+        lead_roles=(Role.supervisor, Role.approver),
         prefix="/purchase-requests",
     ),
-    NavItem("audit_trail.index", "Audit", "search", roles=("auditor",), prefix="/audit/"),
-    # Everything else a person may open; on a phone these usually sit under More. An endpoint
-    # already listed for one of the person's jobs is not listed twice.
-    NavItem("receiving.index", "Receive", "cart", roles=("buyer",), prefix="/receiving"),
-    NavItem(
-        "invoices.index",
-        "Invoices",
-        "cart",
-        roles=("approver",),
-        prefix="/invoices",
-    ),
-    NavItem(
-        "vendors.index",
-        "Vendors",
-        "cart",
-        roles=("buyer", "approver", "ap_clerk"),
-        prefix="/vendors",
-    ),
-    NavItem(
-        "budgets.index",
-        "Budgets",
-        "chart",
-        roles=("approver", "supervisor", "buyer", "auditor"),
-        prefix="/budgets",
-    ),
-    NavItem(
-        "reports.index",
-        "Reports",
-        "chart",
-        roles=("approver", "buyer", "supervisor", "auditor"),
-        prefix="/reports",
-    ),
-    NavItem(
-        "maverick.index",
-        "Maverick spend",
-        "chart",
-        roles=("buyer", "approver", "auditor"),
-        prefix="/maverick",
-    ),
-    NavItem("policy.index", "Policy", "shield", roles=("admin",), prefix="/policy"),
-    NavItem("admin.users", "Admin", "shield", roles=("admin",), prefix="/admin"),
+    NavItem("audit_trail.index", "Audit", "search", lead_roles=(Role.auditor,), prefix="/audit/"),
+    NavItem("vendors.index", "Vendors", "cart", prefix="/vendors"),
+    NavItem("budgets.index", "Budgets", "chart", prefix="/budgets"),
+    NavItem("reports.index", "Reports", "chart", prefix="/reports"),
+    NavItem("maverick.index", "Maverick spend", "chart", prefix="/maverick"),
+    NavItem("policy.index", "Policy", "shield", prefix="/policy"),
+    NavItem("admin.users", "Admin", "shield", prefix="/admin"),
     NavItem("main.account", "Me", "user", prefix="/account"),
 ]
+
+EVERYDAY = 3  # Home, Work, Scan: the first tabs for everyone who may open them
+
+
+def navigation_for(user, endpoint_allowed) -> list[NavItem]:
+    """The tabs `user` gets, in order: everyday ones, their jobs' desks, then the rest."""
+    shown = [
+        item
+        for item in NAVIGATION
+        if endpoint_allowed(item.endpoint)
+        and (item.capability is None or user.can(item.capability))
+    ]
+    everyday = [i for i in shown if i in NAVIGATION[:EVERYDAY]]
+    held = user.roles
+    leads = [i for i in shown if i not in everyday and set(i.lead_roles) & held]
+    rest = [i for i in shown if i not in everyday and i not in leads]
+    return everyday + leads + rest
 
 
 def register_blueprints(app: Flask) -> None:
@@ -135,13 +154,7 @@ def register_blueprints(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {"nav_items": [], "menu_items": []}
         items = []
-        seen: set[str] = set()
-        for item in NAVIGATION:
-            if item.roles and not current_user.has_role(*item.roles):
-                continue
-            if item.endpoint not in app.view_functions or item.endpoint in seen:
-                continue
-            seen.add(item.endpoint)
+        for item in navigation_for(current_user, may_open):
             if item.prefix:
                 active = request.path.startswith(item.prefix)
             else:

@@ -40,6 +40,7 @@ from portal.models.purchasing import (
 )
 from portal.models.receiving import GoodsReceipt, GoodsReceiptLine
 from portal.models.sites import Location, Site
+from portal.models.submissions import Submission
 from portal.models.vendors import Contract, ContractPrice, PreferredVendor, Vendor
 from portal.models.work import (
     Attachment,
@@ -89,6 +90,7 @@ __all__ = [
     "PurchaseRequestLine",
     "Reservation",
     "Site",
+    "Submission",
     "SpentInvoiceLine",
     "StockLevel",
     "StockMovement",

@@ -10,6 +10,8 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.domain import permissions
+from portal.domain.permissions import Capability
 from portal.domain.roles import Role, allows
 from portal.models.base import Base, IdMixin, Money, StrEnumType, UTCDateTime, utcnow
 
@@ -52,6 +54,10 @@ class User(IdMixin, UserMixin, Base):
     def has_role(self, *roles: str) -> bool:
         """True when the user holds one of `roles` (admin holds them all)."""
         return allows(self.roles, roles)
+
+    def can(self, capability: Capability | str) -> bool:
+        """True when one of the user's roles holds `capability` (domain/permissions.py)."""
+        return permissions.can(self.roles, Capability(capability))
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

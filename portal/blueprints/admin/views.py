@@ -7,19 +7,20 @@ from flask_login import current_user
 
 from portal.blueprints.admin import bp
 from portal.domain.errors import DomainError, NotFound
-from portal.security import roles_required
+from portal.domain.permissions import Capability as C
+from portal.security import requires
 from portal.services import accounts, approvals
 
 
 @bp.get("/users")
-@roles_required("admin")
+@requires(C.manage_users)
 def users():
     """Every account with its roles and last sign-in."""
     return render_template("admin/users.html", users=accounts.list_users())
 
 
 @bp.post("/users/<int:user_id>/budget-authority")
-@roles_required("admin")
+@requires(C.manage_users)
 def budget_authority(user_id: int):
     """Grant or withdraw budget authority: who may approve a PR that goes over budget."""
     grant = request.form.get("grant")

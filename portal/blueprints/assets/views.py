@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.blueprints.assets import bp
 from portal.domain.errors import NotFound
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import assets
 from portal.services.sites import all_sites
-
-STAFF = ("technician", "supervisor", "storekeeper", "buyer", "approver", "ap_clerk")
 
 
 @bp.get("/a/<token>")
@@ -34,7 +33,7 @@ def by_token(token: str):
 
 
 @bp.get("/assets/<int:asset_id>")
-@login_required
+@requires(C.read_assets)
 def detail(asset_id: int):
     """The asset: where it is, its open work and history, cost so far, and New work order."""
     try:
@@ -45,7 +44,7 @@ def detail(asset_id: int):
 
 
 @bp.get("/scan")
-@login_required
+@requires(C.read_assets)
 def scan():
     """Scan a QR label with the camera, or type the short code under it."""
     code = (request.args.get("code") or "").strip()
@@ -59,7 +58,7 @@ def scan():
 
 
 @bp.post("/assets/<int:asset_id>/rotate-qr")
-@roles_required("supervisor")
+@requires(C.rotate_qr_token)
 def rotate_qr(asset_id: int):
     """Replace a lost or damaged label: the old QR stops working at once."""
     reason = (request.form.get("reason") or "").strip()[:500] or "Label replaced"
@@ -72,7 +71,7 @@ def rotate_qr(asset_id: int):
 
 
 @bp.get("/assets/")
-@login_required
+@requires(C.read_assets)
 def index():
     """Assets by tag or name; choose some to print their labels."""
     q = (request.args.get("q") or "").strip()[:100]
@@ -84,7 +83,7 @@ def index():
 
 
 @bp.get("/assets/labels")
-@login_required
+@requires(C.read_assets)
 def labels():
     """A sheet of QR labels for the chosen assets, laid out for A4 or Letter label stock."""
     raw = request.args.getlist("ids") or (request.args.get("ids") or "").split(",")

@@ -9,11 +9,10 @@ from flask import Response, request, stream_with_context
 
 from portal.blueprints.audit_trail import bp
 from portal.blueprints.audit_trail.forms import EventSearchForm
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import audit
-
-READERS = ("auditor",)  # and admin, who holds every role
 
 
 def _search_form() -> tuple[EventSearchForm, audit.EventFilter | None]:
@@ -34,7 +33,7 @@ def _search_form() -> tuple[EventSearchForm, audit.EventFilter | None]:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(C.read_audit_trail)
 def index():
     """Search the trail; changing a filter refreshes only the results."""
     form, criteria = _search_form()
@@ -48,7 +47,7 @@ def index():
 
 
 @bp.get("/events.csv")
-@roles_required(*READERS)
+@requires(C.read_audit_trail)
 def export():
     """Every event the filters match, as CSV (streamed; opens in a spreadsheet)."""
     form, criteria = _search_form()

@@ -16,8 +16,9 @@ from portal.blueprints.audits.forms import (
 )
 from portal.domain.audit_findings import COLUMNS, FindingsRejected, RawFinding
 from portal.domain.errors import DomainError
+from portal.domain.permissions import Capability as C
 from portal.htmx import wants_fragment
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import audit_findings
 
 
@@ -43,14 +44,14 @@ def _created(orders, submission_id: str):
 
 
 @bp.get("/audits/import")
-@roles_required("supervisor")
+@requires(C.import_audit_findings)
 def import_form():
     """Upload or paste an audit CSV; nothing is made until the dry run has been seen."""
     return render_template("audits/import.html", form=ImportFindingsForm())
 
 
 @bp.get("/audits/import/template.csv")
-@roles_required("supervisor")
+@requires(C.import_audit_findings)
 def template():
     """An empty audit CSV with the header and one example row."""
     return Response(
@@ -61,7 +62,7 @@ def template():
 
 
 @bp.post("/audits/import/preview")
-@roles_required("supervisor")
+@requires(C.import_audit_findings)
 def preview():
     """Dry run: every row with the work order it would make, or its problems; nothing written."""
     form = ImportFindingsForm()
@@ -84,7 +85,7 @@ def preview():
 
 
 @bp.post("/audits/import")
-@roles_required("supervisor")
+@requires(C.import_audit_findings)
 def create():
     """Make the work orders of a checked CSV: all rows or none; a repeat post makes none."""
     confirm = ConfirmImportForm()
@@ -108,7 +109,7 @@ def create():
 
 
 @bp.get("/audits/imports/<submission_id>")
-@roles_required("supervisor")
+@requires(C.import_audit_findings)
 def result(submission_id: str):
     """The work orders one import made, each linked to its page."""
     orders = audit_findings.imported_work_orders(submission_id)
@@ -135,7 +136,7 @@ def _lines_of(form: AuditFindingsForm) -> list[RawFinding]:
 
 
 @bp.route("/audits/new", methods=["GET", "POST"])
-@roles_required("supervisor")
+@requires(C.import_audit_findings)
 def new():
     """An audit's reference and deadline once, then its findings line by line."""
     form = AuditFindingsForm()

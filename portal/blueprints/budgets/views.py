@@ -8,11 +8,10 @@ from flask import abort, request
 
 from portal.blueprints.budgets import bp
 from portal.domain.errors import NotFound
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import costs
-
-READERS = ("approver", "supervisor", "buyer", "auditor")
 
 
 def _chosen_day() -> date | None:
@@ -27,7 +26,7 @@ def _chosen_day() -> date | None:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(C.read_budgets)
 def index():
     """Each cost centre's position in the chosen budget period, with its bar."""
     on = _chosen_day()
@@ -41,7 +40,7 @@ def index():
 
 
 @bp.get("/<int:cost_centre_id>")
-@roles_required(*READERS)
+@requires(C.read_budgets)
 def detail(cost_centre_id: int):
     """One cost centre: its figures and the largest commitments and actuals behind them."""
     on = _chosen_day()

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.blueprints.errors import bp
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.extensions import db
 
 MESSAGES = {
@@ -51,6 +52,27 @@ def error_response(code: int, detail: str | None = None):
 def csrf_error(error: CSRFError):
     """A form from an old page or another site: say so plainly."""
     return error_response(400, "The form had expired. Go back, reload the page and send it again.")
+
+
+@bp.app_errorhandler(NotFound)
+def domain_not_found(error: NotFound):
+    """A record a use case looked for and did not find: the 404 page, with what was missing."""
+    db.session.rollback()
+    return error_response(404, str(error) or None)
+
+
+@bp.app_errorhandler(NotAllowed)
+def domain_not_allowed(error: NotAllowed):
+    """A use case refused the actor (role, whose work, separation of duties): 403 in words."""
+    db.session.rollback()
+    return error_response(403, str(error) or None)
+
+
+@bp.app_errorhandler(DomainError)
+def domain_refusal(error: DomainError):
+    """Any other business rule that said no and that no form put into words: 422, in words."""
+    db.session.rollback()
+    return error_response(422, str(error) or None)
 
 
 @bp.app_errorhandler(HTTPException)

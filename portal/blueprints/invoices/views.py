@@ -22,14 +22,11 @@ from portal.blueprints.invoices.forms import (
 )
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.invoices import COLUMNS, REASON_WORDS, DuplicateInvoice
+from portal.domain.permissions import Capability as C
 from portal.domain.statuses import InvoiceStatus, InvoiceType
 from portal.htmx import page_or_block, wants_fragment
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import invoices
-
-AP = ("ap_clerk",)
-READERS = ("ap_clerk", "approver")
-TASK_ROLES = ("buyer", "storekeeper", "ap_clerk", "approver")
 
 
 @bp.app_template_global()
@@ -45,7 +42,7 @@ def reason_words(code: str) -> str:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(C.read_invoices)
 def index():
     """The latest invoices, with the ways in: enter, import, exceptions, payable."""
     return render_template("invoices/index.html", invoices=invoices.recent_invoices())
@@ -79,7 +76,7 @@ def _new_page(po, lines, form, *, status: int = 200, duplicate_id: int | None = 
 
 
 @bp.get("/new")
-@roles_required(*AP)
+@requires(C.enter_invoices)
 def new():
     """Choose the PO (typed or scanned), then the lines come prefilled with what is open."""
     find = FindPurchaseOrderForm(request.args, meta={"csrf": False})
@@ -97,7 +94,7 @@ def new():
 
 
 @bp.post("/new/<int:po_id>")
-@roles_required(*AP)
+@requires(C.enter_invoices)
 def create(po_id: int):
     """Save the invoice and match it; a held invoice opens with its reasons in words."""
     form = InvoiceForm()
@@ -154,7 +151,7 @@ def _detail(invoice_id: int, *, status: int = 200, **forms):
 
 
 @bp.get("/<int:invoice_id>")
-@roles_required(*TASK_ROLES)
+@requires(C.answer_invoice_tasks)
 def detail(invoice_id: int):
     """Lines, the match in words, holds, tasks and the actions that fit the status."""
     return _detail(invoice_id)
@@ -169,7 +166,7 @@ def _decided(invoice_id: int, message: str):
 
 
 @bp.post("/<int:invoice_id>/release")
-@roles_required("approver")
+@requires(C.release_invoice_holds)
 def release(invoice_id: int):
     """Release the hold(s) with a written reason; never on an invoice you entered."""
     form = ReasonForm()
@@ -193,7 +190,7 @@ def release(invoice_id: int):
 
 
 @bp.post("/<int:invoice_id>/reject")
-@roles_required("ap_clerk", "approver")
+@requires(C.work_invoice_exceptions)
 def reject(invoice_id: int):
     """Refuse the invoice with a written reason."""
     form = ReasonForm()
@@ -212,7 +209,7 @@ def reject(invoice_id: int):
 
 
 @bp.post("/<int:invoice_id>/ask")
-@roles_required("ap_clerk", "approver")
+@requires(C.work_invoice_exceptions)
 def ask(invoice_id: int):
     """Put a task on the buyer's or the receivers' home page."""
     form = AskForm()
@@ -231,7 +228,7 @@ def ask(invoice_id: int):
 
 
 @bp.post("/tasks/<int:task_id>/done")
-@roles_required(*TASK_ROLES)
+@requires(C.answer_invoice_tasks)
 def task_done(task_id: int):
     """Mark one of my tasks done."""
     try:
@@ -262,7 +259,7 @@ def _filters(form: ExceptionFilterForm) -> invoices.ExceptionFilters:
 
 
 @bp.get("/exceptions")
-@roles_required(*READERS)
+@requires(C.read_invoices)
 def exceptions():
     """Invoices on hold; the filters refresh only the rows under htmx."""
     form = ExceptionFilterForm(request.args, meta={"csrf": False})
@@ -279,7 +276,7 @@ def exceptions():
 
 
 @bp.get("/payable")
-@roles_required(*READERS)
+@requires(C.read_invoices)
 def payable():
     """Approved for payment and not yet exported, with due dates and discounts; past exports."""
     rows, total = invoices.payable()
@@ -289,7 +286,7 @@ def payable():
 
 
 @bp.post("/payable/export")
-@roles_required(*AP)
+@requires(C.export_payments)
 def export():
     """Export what is approved and not yet exported; each invoice goes out once."""
     made = invoices.export_payments(actor=current_user)
@@ -305,7 +302,7 @@ def export():
 
 
 @bp.get("/exports/<int:export_id>.csv")
-@roles_required(*AP)
+@requires(C.export_payments)
 def export_download(export_id: int):
     """A past payment file, the same bytes every time; nothing is marked again."""
     made = invoices.export_file(export_id)
@@ -319,14 +316,14 @@ def export_download(export_id: int):
 
 
 @bp.get("/import")
-@roles_required(*AP)
+@requires(C.enter_invoices)
 def import_form():
     """Upload or paste an invoice CSV; nothing is written until the dry run has been seen."""
     return render_template("invoices/import.html", form=ImportInvoicesForm(), columns=COLUMNS)
 
 
 @bp.get("/import/template.csv")
-@roles_required(*AP)
+@requires(C.enter_invoices)
 def import_template():
     """The invoice CSV header with two example lines of one invoice."""
     return Response(
@@ -349,7 +346,7 @@ def _upload_text(form: ImportInvoicesForm) -> str | None:
 
 
 @bp.post("/import/preview")
-@roles_required(*AP)
+@requires(C.enter_invoices)
 def import_preview():
     """Dry run: every row with its problems; nothing is written."""
     form = ImportInvoicesForm()
@@ -368,7 +365,7 @@ def import_preview():
 
 
 @bp.post("/import")
-@roles_required(*AP)
+@requires(C.enter_invoices)
 def import_create():
     """Enter every invoice of the checked file: all or none; a repeat post adds none."""
     confirm = ConfirmImportForm()

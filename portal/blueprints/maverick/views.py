@@ -12,12 +12,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.blueprints.maverick import bp
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block
 from portal.models.base import utcnow
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import maverick
-
-READERS = ("buyer", "approver", "supervisor")
 
 
 class ReportForm(FlaskForm):
@@ -68,7 +67,7 @@ def maverick_documents(row: maverick.Row) -> list[tuple[str, str | None]]:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(C.read_maverick_spend)
 def index():
     """Maverick spend of a period; the tabs swap only the table (htmx)."""
     form = ReportForm(request.args, meta={"csrf": False})
@@ -88,7 +87,7 @@ def index():
 
 
 @bp.get("/export.csv")
-@roles_required(*READERS)
+@requires(C.read_maverick_spend)
 def export():
     """Every maverick row of the period as CSV, for a spreadsheet."""
     form = ReportForm(request.args, meta={"csrf": False})

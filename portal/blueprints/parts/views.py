@@ -13,12 +13,10 @@ from portal.blueprints.parts import bp
 from portal.blueprints.parts.forms import AddPartForm, PartSearchForm
 from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import parts, purchase_requests, work_orders
-
-PLANNERS = ("technician", "supervisor", "storekeeper")  # add, reserve, release, mark unavailable
-ISSUERS = ("technician", "storekeeper")
 
 
 @bp.app_template_global()
@@ -59,7 +57,7 @@ def _refused(wo_id: int, line_id: int | None, err: DomainError):
 
 
 @bp.get("/items/search")
-@roles_required(*PLANNERS)
+@requires(C.search_items)
 def search():
     """Items matching what is typed, with free stock per storeroom (the WO's site first)."""
     form = PartSearchForm(request.args, meta={"csrf": False})
@@ -83,7 +81,7 @@ def search():
 
 
 @bp.post("/work-orders/<int:wo_id>/parts")
-@roles_required(*PLANNERS)
+@requires(C.plan_parts)
 def add(wo_id: int):
     """Add a part line with the quantity needed; a double tap adds it once."""
     form = AddPartForm()
@@ -129,28 +127,28 @@ def _line_action(line_id: int, action):
 
 
 @bp.post("/part-lines/<int:line_id>/reserve")
-@roles_required(*PLANNERS)
+@requires(C.plan_parts)
 def reserve(line_id: int):
     """Set stock aside for the line; if there is not enough, say so and offer Mark unavailable."""
     return _line_action(line_id, parts.reserve_part_line)
 
 
 @bp.post("/part-lines/<int:line_id>/release")
-@roles_required(*PLANNERS)
+@requires(C.plan_parts)
 def release(line_id: int):
     """Give the line's reserved stock back to the storeroom."""
     return _line_action(line_id, parts.release_part_line)
 
 
 @bp.post("/part-lines/<int:line_id>/issue")
-@roles_required(*ISSUERS)
+@requires(C.issue_stock)
 def issue(line_id: int):
     """Hand the reserved stock out; its cost lands on the work order."""
     return _line_action(line_id, parts.issue_part_line)
 
 
 @bp.post("/part-lines/<int:line_id>/unavailable")
-@roles_required(*PLANNERS)
+@requires(C.plan_parts)
 def mark_unavailable(line_id: int):
     """Request what is missing on the work order's PR; the work order waits for parts."""
     return _line_action(line_id, purchase_requests.mark_part_line_unavailable)

@@ -15,14 +15,11 @@ from portal.blueprints.policy.forms import (
 from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain import out_of_pocket as out_of_pocket_rules
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import out_of_pocket, policy, work_orders
-
-BUYERS_OWN_MONEY = ("technician", "supervisor")  # who may record an out-of-pocket purchase
-REVIEWERS = ("supervisor", "approver")
-
 
 # ---------------------------------------------------------------- template globals
 
@@ -63,7 +60,7 @@ def _rule_args(form: PolicyRuleForm) -> dict:
 
 
 @bp.get("/policy/")
-@roles_required("admin")
+@requires(C.manage_policy)
 def index():
     """Every rule of the purchasing policy, active first, with what each says."""
     return render_template(
@@ -72,7 +69,7 @@ def index():
 
 
 @bp.route("/policy/new", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(C.manage_policy)
 def new():
     """Add a rule; it applies to every need raised from now on."""
     form = PolicyRuleForm()
@@ -91,7 +88,7 @@ def new():
 
 
 @bp.route("/policy/<int:rule_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(C.manage_policy)
 def edit(rule_id: int):
     """Change a rule's settings; the audit trail keeps what it was."""
     try:
@@ -126,7 +123,7 @@ def edit(rule_id: int):
 
 
 @bp.post("/policy/<int:rule_id>/active")
-@roles_required("admin")
+@requires(C.manage_policy)
 def set_active(rule_id: int):
     """Deactivate a rule (needs stop being checked against it) or bring it back."""
     form = RuleActiveForm()
@@ -147,7 +144,7 @@ def set_active(rule_id: int):
 
 
 @bp.get("/work-orders/<int:wo_id>/out-of-pocket/new")
-@roles_required(*BUYERS_OWN_MONEY)
+@requires(C.record_out_of_pocket)
 def new_purchase(wo_id: int):
     """The out-of-pocket form: swapped into the work order page, or a page of its own."""
     wo = work_orders.get(wo_id)
@@ -168,7 +165,7 @@ def new_purchase(wo_id: int):
 
 
 @bp.post("/work-orders/<int:wo_id>/out-of-pocket")
-@roles_required(*BUYERS_OWN_MONEY)
+@requires(C.record_out_of_pocket)
 def submit(wo_id: int):
     """Record a purchase paid with one's own money, with the receipt photo; flagged for review."""
     form = OutOfPocketForm()
@@ -204,7 +201,7 @@ def submit(wo_id: int):
 
 
 @bp.get("/out-of-pocket/")
-@roles_required(*REVIEWERS)
+@requires(C.review_out_of_pocket)
 def queue():
     """Out-of-pocket purchases waiting for review, oldest first."""
     return render_template(
@@ -215,7 +212,7 @@ def queue():
 
 
 @bp.post("/out-of-pocket/<int:purchase_id>/review")
-@roles_required(*REVIEWERS)
+@requires(C.review_out_of_pocket)
 def review(purchase_id: int):
     """Reimburse or refuse (with a reason) someone else's purchase."""
     form = ReviewForm()

@@ -19,6 +19,7 @@ from portal.blueprints.purchase_orders.forms import (
     ReviseForm,
 )
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.permissions import Capability as C
 from portal.domain.purchase_orders import (
     ACTION_LABELS,
     STATUS_LABELS,
@@ -28,13 +29,11 @@ from portal.domain.purchase_orders import (
 )
 from portal.domain.statuses import PurchaseOrderStatus
 from portal.htmx import page_or_block
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import po_document
 from portal.services import purchase_orders as orders
 
-BUYERS = ("buyer",)
 # Who may read POs: buyers, approvers (budgets), the dock, accounts payable, supervisors.
-READERS = ("buyer", "approver", "storekeeper", "ap_clerk", "supervisor")
 
 
 @bp.app_template_filter("po_status")
@@ -47,7 +46,7 @@ def po_status(value) -> str:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(C.read_purchase_orders)
 def index():
     """POs newest first; status, vendor and number filters refresh only the rows."""
     search = PurchaseOrderSearchForm(request.args, meta={"csrf": False})
@@ -63,7 +62,7 @@ def index():
 
 
 @bp.get("/to-order")
-@roles_required(*BUYERS)
+@requires(C.manage_purchase_orders)
 def to_order():
     """Approved request lines waiting for a PO, grouped by suggested vendor."""
     return _to_order_page(CreateOrdersForm(formdata=None))
@@ -84,7 +83,7 @@ def _to_order_page(form: CreateOrdersForm, *, status: int = 200, chosen=None, pi
 
 
 @bp.post("/to-order")
-@roles_required(*BUYERS)
+@requires(C.manage_purchase_orders)
 def create():
     """Create one draft PO per vendor from the ticked lines; a double tap creates them once."""
     form = CreateOrdersForm()
@@ -136,7 +135,7 @@ def _po_or_404(po_id: int) -> orders.PoPage:
 
 
 @bp.get("/<int:po_id>")
-@roles_required(*READERS)
+@requires(C.read_purchase_orders)
 def detail(po_id: int):
     """One PO: header, lines with WO links and backorders, warnings, revisions, allowed moves."""
     return _detail_page(po_id)
@@ -165,7 +164,7 @@ MOVES = {
 
 
 @bp.post("/<int:po_id>/<any(approve, issue, cancel, close):action>")
-@roles_required(*BUYERS)
+@requires(C.manage_purchase_orders)
 def move(po_id: int, action: str):
     """Approve, issue, cancel or close; a refusal is told on the PO page."""
     form = ReasonForm()
@@ -223,7 +222,7 @@ def _rows_by_id(view: orders.PoPage) -> dict[str, orders.LineView]:
 
 
 @bp.route("/<int:po_id>/edit", methods=["GET", "POST"])
-@roles_required(*BUYERS)
+@requires(C.manage_purchase_orders)
 def edit(po_id: int):
     """Edit a draft: payment terms, ship-to, notes, service schedule; line prices and dates."""
     view = _po_or_404(po_id)
@@ -272,7 +271,7 @@ def edit(po_id: int):
 
 
 @bp.route("/<int:po_id>/revise", methods=["GET", "POST"])
-@roles_required(*BUYERS)
+@requires(C.manage_purchase_orders)
 def revise(po_id: int):
     """Revise an issued PO: quantities, prices, discounts, dates, an added line, and why."""
     view = _po_or_404(po_id)
@@ -322,7 +321,7 @@ def revise(po_id: int):
 
 
 @bp.get("/<int:po_id>/document")
-@roles_required(*READERS)
+@requires(C.read_purchase_orders)
 def document(po_id: int):
     """The PO as a print-ready page (A4 or Letter) with the dock's QR code."""
     view = _po_or_404(po_id)
@@ -337,7 +336,7 @@ def document(po_id: int):
 
 
 @bp.get("/<int:po_id>.pdf")
-@roles_required(*READERS)
+@requires(C.read_purchase_orders)
 def pdf(po_id: int):
     """The PO as a PDF file (fpdf2) with the PO number's QR code for the receiving dock."""
     view = _po_or_404(po_id)

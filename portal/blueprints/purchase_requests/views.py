@@ -7,13 +7,15 @@ answers with the page's main block. A business rule saying no shows its words on
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.blueprints.purchase_requests import bp
 from portal.blueprints.purchase_requests.forms import ApproveForm, ListForm, RejectForm
 from portal.domain import approvals as approval_rules
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
+from portal.security import requires
 from portal.services import approvals
 
 
@@ -24,7 +26,7 @@ def pr_status(value) -> str:
 
 
 @bp.get("/")
-@login_required
+@requires(C.read_purchase_requests)
 def index():
     """PRs waiting for me, mine, or all; the tabs and the status filter refresh only the list."""
     form = ListForm(request.args, meta={"csrf": False})
@@ -57,7 +59,7 @@ def _page(pr_id: int, *, status: int = 200, **forms):
 
 
 @bp.get("/<int:pr_id>")
-@login_required
+@requires(C.read_purchase_requests)
 def detail(pr_id: int):
     """One PR: lines with vendor warnings, total, matrix step, budget, approvals, the decision."""
     return _page(pr_id)
@@ -88,7 +90,7 @@ def _decide(pr_id: int, form, action, *, form_key: str):
 
 
 @bp.post("/<int:pr_id>/approve")
-@login_required
+@requires(C.approve_purchase_requests)
 def approve(pr_id: int):
     """Approve the PR (one of the approvals the matrix asks for); over budget needs a reason."""
     return _decide(
@@ -100,7 +102,7 @@ def approve(pr_id: int):
 
 
 @bp.post("/<int:pr_id>/reject")
-@login_required
+@requires(C.approve_purchase_requests)
 def reject(pr_id: int):
     """Reject the PR with a reason; its parts are needed again on the work order."""
     return _decide(

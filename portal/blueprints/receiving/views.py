@@ -12,14 +12,13 @@ from flask_login import current_user
 from portal.blueprints.receiving import bp
 from portal.blueprints.receiving.forms import FindPoForm, ReceiptForm, read_lines
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.permissions import Capability as C
 from portal.domain.receiving import ReceiptRefused
 from portal.domain.uploads import UploadRefused
 from portal.forms import new_submission_id
 from portal.models.base import utcnow
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import receiving
-
-RECEIVERS = ("storekeeper", "buyer", "technician")  # admin too; technicians: their WOs' parts
 
 
 @bp.app_template_global()
@@ -29,7 +28,7 @@ def wo_deliveries(wo):
 
 
 @bp.get("/receiving/")
-@roles_required(*RECEIVERS)
+@requires(C.receive_goods)
 def index():
     """Deliveries expected today and late ones by vendor, a scan button and a PO search."""
     form = FindPoForm(request.args, meta={"csrf": False})
@@ -59,7 +58,7 @@ def _po_page(page, form: ReceiptForm, read=None, *, status: int = 200):
 
 
 @bp.get("/receiving/po/<int:po_id>")
-@roles_required(*RECEIVERS)
+@requires(C.receive_goods)
 def po(po_id: int):
     """One card per open line of the PO: accepted, rejected and why; one Confirm button."""
     page = receiving.receipt_page(po_id, viewer=current_user)
@@ -69,7 +68,7 @@ def po(po_id: int):
 
 
 @bp.post("/receiving/po/<int:po_id>")
-@roles_required(*RECEIVERS)
+@requires(C.receive_goods)
 def receive(po_id: int):
     """Record what arrived on the PO; a double tap records it once."""
     page = receiving.receipt_page(po_id, viewer=current_user)
@@ -113,7 +112,7 @@ def receive(po_id: int):
 
 
 @bp.get("/receiving/receipts/<int:receipt_id>")
-@roles_required(*RECEIVERS)
+@requires(C.read_goods_receipts)
 def receipt(receipt_id: int):
     """A finished receipt: its GR number, what went where, which work orders got parts."""
     summary = receiving.receipt_summary(receipt_id)

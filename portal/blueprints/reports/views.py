@@ -10,12 +10,11 @@ from flask import Response, abort, render_template, request
 from portal.blueprints.reports import bp
 from portal.blueprints.reports.forms import ReportFilterForm
 from portal.domain.errors import NotFound
+from portal.domain.permissions import Capability as C
 from portal.domain.reports import BadPeriod
 from portal.htmx import page_or_block
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import reports
-
-READERS = ("approver", "buyer", "supervisor", "admin", "auditor")
 
 
 def _info_or_404(slug: str) -> reports.ReportInfo:
@@ -35,14 +34,14 @@ def _filter_form(info: reports.ReportInfo) -> ReportFilterForm:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(C.read_reports)
 def index():
     """The list of reports."""
     return render_template("reports/index.html", reports=list(reports.REPORTS.values()))
 
 
 @bp.get("/<slug>")
-@roles_required(*READERS)
+@requires(C.read_reports)
 def show(slug: str):
     """One report: chart, table and CSV link for the period asked (the last 12 months unless)."""
     info = _info_or_404(slug)
@@ -67,7 +66,7 @@ def show(slug: str):
 
 
 @bp.get("/<slug>/export.csv")
-@roles_required(*READERS)
+@requires(C.read_reports)
 def export(slug: str):
     """The report's table as CSV: the same rows and numbers as the page."""
     info = _info_or_404(slug)

@@ -25,14 +25,11 @@ from portal.blueprints.vendors.forms import (
 )
 from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import contractors, vendors
 
-EDITORS = ("buyer",)  # and admin, who may do everything
-READERS = ("buyer", "approver", "ap_clerk", "supervisor", "storekeeper")
-ASSIGNERS = ("supervisor",)
-REQUESTERS = ("supervisor", "buyer")
 SERVICE_PREFIX = "service"  # its qty/uom fields share the work order page with the parts form
 
 
@@ -52,7 +49,7 @@ def new_service_form(wo):
 
 def _may_edit() -> bool:
     """The signed-in person may change vendors and contracts."""
-    return current_user.has_role(*EDITORS)
+    return current_user.can(C.manage_vendors)
 
 
 def _vendor_page_or_404(vendor_id: int):
@@ -87,7 +84,7 @@ def _detail(vendor_id: int, *, status: int = 200, **forms):
 
 
 @bp.get("/vendors/")
-@roles_required(*READERS)
+@requires(C.read_vendors)
 def index():
     """Vendor list; typing in the search box refreshes only the rows."""
     search = VendorSearchForm(request.args, meta={"csrf": False})
@@ -115,7 +112,7 @@ def _draft(form: VendorForm) -> vendors.VendorDraft:
 
 
 @bp.route("/vendors/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def new():
     """Add a vendor: code, name, payment terms, contact; contractors are ticked."""
     form = VendorForm()
@@ -132,14 +129,14 @@ def new():
 
 
 @bp.get("/vendors/<int:vendor_id>")
-@roles_required(*READERS)
+@requires(C.read_vendors)
 def detail(vendor_id: int):
     """One vendor: contact, terms, preferred categories, contracts, and the source check."""
     return _detail(vendor_id)
 
 
 @bp.route("/vendors/<int:vendor_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def edit(vendor_id: int):
     """Change a vendor's details; what changed is audited with before and after."""
     vendor = _vendor_page_or_404(vendor_id).vendor
@@ -157,7 +154,7 @@ def edit(vendor_id: int):
 
 
 @bp.post("/vendors/<int:vendor_id>/block")
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def block(vendor_id: int):
     """Block the vendor with a reason; it is refused on new PRs, POs and assignments."""
     form = BlockForm()
@@ -175,7 +172,7 @@ def block(vendor_id: int):
 
 
 @bp.post("/vendors/<int:vendor_id>/unblock")
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def unblock(vendor_id: int):
     """Let a blocked vendor be used again."""
     form = UnblockForm()
@@ -190,7 +187,7 @@ def unblock(vendor_id: int):
 
 
 @bp.post("/vendors/<int:vendor_id>/categories")
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def add_category(vendor_id: int):
     """Make the vendor a preferred source for an item category."""
     form = CategoryForm()
@@ -210,7 +207,7 @@ def add_category(vendor_id: int):
 
 
 @bp.post("/vendors/<int:vendor_id>/categories/remove")
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def remove_category(vendor_id: int):
     """The vendor is no longer preferred for this category."""
     category = (request.form.get("category") or "").strip()
@@ -225,7 +222,7 @@ def remove_category(vendor_id: int):
 
 
 @bp.get("/vendors/<int:vendor_id>/check")
-@roles_required(*READERS)
+@requires(C.read_vendors)
 def check(vendor_id: int):
     """Check a source: this vendor for an item at a price; the warnings in words."""
     form = SourceCheckForm(request.args, meta={"csrf": False})
@@ -253,7 +250,7 @@ def check(vendor_id: int):
 
 
 @bp.get("/vendors/contracts/")
-@roles_required(*READERS)
+@requires(C.read_vendors)
 def contracts():
     """Every contract with its vendor and validity (bounded), ending soonest first."""
     return render_template("vendors/contracts.html", rows=vendors.all_contracts())
@@ -271,7 +268,7 @@ def _contract_draft(form: ContractForm) -> vendors.ContractDraft:
 
 
 @bp.route("/vendors/<int:vendor_id>/contracts/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def new_contract(vendor_id: int):
     """Add a contract for the vendor; its prices are added on the contract page."""
     vendor = _vendor_page_or_404(vendor_id).vendor
@@ -299,7 +296,7 @@ def _contract_or_404(contract_id: int):
 
 
 @bp.get("/vendors/contracts/<int:contract_id>")
-@roles_required(*READERS)
+@requires(C.read_vendors)
 def contract(contract_id: int, *, status: int = 200, price_form=None):
     """One contract: vendor, validity, ceiling, and its prices per item or category."""
     page = _contract_or_404(contract_id)
@@ -314,7 +311,7 @@ def contract(contract_id: int, *, status: int = 200, price_form=None):
 
 
 @bp.route("/vendors/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def edit_contract(contract_id: int):
     """Change a contract's reference, title, dates or ceiling (audited before/after)."""
     found = _contract_or_404(contract_id).contract
@@ -334,7 +331,7 @@ def edit_contract(contract_id: int):
 
 
 @bp.post("/vendors/contracts/<int:contract_id>/prices")
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def add_price(contract_id: int):
     """Agree a price for an item or a category on this contract."""
     form = PriceForm()
@@ -360,7 +357,7 @@ def add_price(contract_id: int):
 
 
 @bp.post("/vendors/contract-prices/<int:price_id>/remove")
-@roles_required(*EDITORS)
+@requires(C.manage_vendors)
 def remove_price(price_id: int):
     """Take a price off its contract."""
     try:
@@ -384,7 +381,7 @@ def _wo_answer(wo_id: int, text: str, tone: str, *, status: int = 200, **context
 
 
 @bp.post("/work-orders/<int:wo_id>/contractor")
-@roles_required(*ASSIGNERS)
+@requires(C.assign_contractor)
 def assign_contractor(wo_id: int):
     """Give the work to an outside contractor; blocked ones are refused with the reason."""
     form = ContractorForm()
@@ -404,7 +401,7 @@ def assign_contractor(wo_id: int):
 
 
 @bp.post("/work-orders/<int:wo_id>/service-request")
-@roles_required(*REQUESTERS)
+@requires(C.request_service)
 def request_service(wo_id: int):
     """Raise a service PR line for the contractor at the agreed price; a double tap raises one."""
     form = ServiceRequestForm(prefix=SERVICE_PREFIX)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.blueprints.work_orders import bp
 from portal.blueprints.work_orders.forms import (
@@ -15,6 +15,7 @@ from portal.blueprints.work_orders.forms import (
     WorkOrderSearchForm,
 )
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.permissions import Capability as C
 from portal.domain.work_orders import (
     ACTION_LABELS,
     MOVE_ROLES,
@@ -25,14 +26,12 @@ from portal.domain.work_orders import (
 )
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import accounts, assets, sites, work_orders
-
-RAISERS = ("technician", "supervisor")
 
 
 @bp.get("/")
-@login_required
+@requires(C.read_work_orders)
 def index():
     """Work order list; typing in the search box refreshes only the rows."""
     search = WorkOrderSearchForm(request.args, meta={"csrf": False})
@@ -66,7 +65,7 @@ def _new_form() -> tuple[NewWorkOrderForm, object]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*RAISERS)
+@requires(C.raise_work_order)
 def new():
     """Raise a work order; from an asset page it arrives with the asset and location filled in."""
     form, asset = _new_form()
@@ -133,14 +132,14 @@ def _done(wo_id: int, message: str):
 
 
 @bp.get("/<int:wo_id>")
-@login_required
+@requires(C.read_work_orders)
 def detail(wo_id: int):
     """One work order: what, where, who, when; its steps, parts, labour, notes and history."""
     return _page(wo_id)
 
 
 @bp.post("/<int:wo_id>/status")
-@login_required
+@requires(C.read_work_orders)
 def move(wo_id: int):
     """Move the work order (start, complete, close...); only allowed moves are offered."""
     form = StatusForm()
@@ -165,7 +164,7 @@ def move(wo_id: int):
 
 
 @bp.post("/<int:wo_id>/assign")
-@roles_required(*MOVE_ROLES[WorkOrderStatus.assigned])
+@requires(C.assign_work_order)
 def assign(wo_id: int):
     """Give the work to a person (technicians may take it themselves)."""
     form = AssignForm()
@@ -187,7 +186,7 @@ def assign(wo_id: int):
 
 
 @bp.post("/<int:wo_id>/comments")
-@login_required
+@requires(C.comment_on_work_order)
 def comment(wo_id: int):
     """Add a note, maybe with a photo from the phone's camera."""
     form = CommentForm()
@@ -212,7 +211,7 @@ def comment(wo_id: int):
 
 
 @bp.post("/<int:wo_id>/labour")
-@roles_required(*RAISERS)
+@requires(C.work_on_work_order)
 def labour(wo_id: int):
     """Log hours worked: labour cost lands on the work order."""
     form = LabourForm()
@@ -236,7 +235,7 @@ def labour(wo_id: int):
 
 
 @bp.post("/<int:wo_id>/steps/<int:step_id>")
-@roles_required(*RAISERS)
+@requires(C.work_on_work_order)
 def step(wo_id: int, step_id: int):
     """Tick or untick a step of the instructions."""
     done = request.form.get("done") == "1"
@@ -250,7 +249,7 @@ def step(wo_id: int, step_id: int):
 
 
 @bp.post("/<int:wo_id>/downtime")
-@roles_required(*RAISERS)
+@requires(C.work_on_work_order)
 def downtime(wo_id: int):
     """The asset went down, or came back up, now."""
     event = request.form.get("event", "")
@@ -265,7 +264,7 @@ def downtime(wo_id: int):
 
 
 @bp.get("/photos/<int:attachment_id>")
-@login_required
+@requires(C.read_work_orders)
 def photo(attachment_id: int):
     """A photo from a work order, served to signed-in staff only."""
     found = work_orders.attachment(attachment_id)

@@ -27,24 +27,17 @@ from portal.blueprints.work_requests.forms import (
     TriageFilterForm,
 )
 from portal.domain.errors import DomainError
-from portal.domain.statuses import WorkRequestStatus
+from portal.domain.permissions import Capability as C
 from portal.domain.uploads import MAX_PHOTO_BYTES, UploadRefused
 from portal.domain.work_orders import Priority
 from portal.extensions import limiter
 from portal.forms import new_submission_id
 from portal.htmx import page_or_block
-from portal.security import roles_required
+from portal.security import requires
 from portal.services import work_requests
 from portal.services.work_requests import PublicRequest
 
 PUBLIC_REQUEST_LIMIT = "5 per minute;40 per day"
-
-REQUEST_STATUS_LABELS = {
-    WorkRequestStatus.new: "Waiting",
-    WorkRequestStatus.accepted: "Accepted",
-    WorkRequestStatus.rejected: "Rejected",
-    WorkRequestStatus.merged: "Merged",
-}
 
 HONEYPOT_MESSAGE = (
     "Your report was not sent: a hidden anti-spam field was filled in, which browsers' "
@@ -59,12 +52,6 @@ RATE_LIMITED_MESSAGE = (
     "You have sent several reports in a short time, so this one was not saved. "
     "Wait a minute, then press Send report again."
 )
-
-
-@bp.context_processor
-def labels():
-    """Words for request statuses on this feature's pages."""
-    return {"request_status_labels": REQUEST_STATUS_LABELS}
 
 
 def _public_limit() -> str:
@@ -204,7 +191,7 @@ def track(token: str):
 
 
 @bp.get("/work-requests/")
-@roles_required("supervisor")
+@requires(C.triage_work_requests)
 def index():
     """The triage queue; changing the site or status refreshes only the rows."""
     search = TriageFilterForm(request.args, meta={"csrf": False})
@@ -239,14 +226,14 @@ def _detail_page(wr_id: int, *, status: int = 200, **forms):
 
 
 @bp.get("/work-requests/<int:wr_id>")
-@roles_required("supervisor")
+@requires(C.triage_work_requests)
 def detail(wr_id: int):
     """One request: what, where, who reported it, the photo, and the triage decisions."""
     return _detail_page(wr_id)
 
 
 @bp.post("/work-requests/<int:wr_id>/accept")
-@roles_required("supervisor")
+@requires(C.triage_work_requests)
 def accept(wr_id: int):
     """Accept a request into a new work order."""
     form = AcceptForm()
@@ -268,7 +255,7 @@ def accept(wr_id: int):
 
 
 @bp.post("/work-requests/<int:wr_id>/reject")
-@roles_required("supervisor")
+@requires(C.triage_work_requests)
 def reject(wr_id: int):
     """Reject a request with a reason the person who reported it will read."""
     form = RejectForm()
@@ -284,7 +271,7 @@ def reject(wr_id: int):
 
 
 @bp.post("/work-requests/<int:wr_id>/merge")
-@roles_required("supervisor")
+@requires(C.triage_work_requests)
 def merge(wr_id: int):
     """Merge a duplicate into an earlier request; its reporter then follows that one."""
     form = MergeForm()
@@ -304,7 +291,7 @@ def merge(wr_id: int):
 
 
 @bp.get("/work-requests/<int:wr_id>/photos/<int:photo_id>")
-@roles_required("supervisor")
+@requires(C.triage_work_requests)
 def photo(wr_id: int, photo_id: int):
     """A photo sent with a request, served as the image type its bytes proved to be."""
     attachment = work_requests.photo_of_request(wr_id, photo_id)

@@ -1,0 +1,101 @@
+"""The one CSV import pipeline: preview every row (nothing written), then import all or nothing.
+
+A feature describes its import once as an `Importer`: the file's columns, how one row becomes
+a value (pure, in its domain module), what the database says about the rows (tags that do not
+exist, natural keys already there), and how the rows are written. This module does the rest
+for every import the same way: the dry run names every bad row; the real run re-checks the
+file, writes nothing if any row is bad, writes every row in one transaction otherwise, and a
+second post of the same form gets the first import's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from portal.domain.tabular import (
+    ImportRefused,
+    Parsed,
+    RowProblem,
+    TableSpec,
+    csv_text,
+    parse_rows,
+    read_table,
+)
+from portal.models import User
+from portal.services._uow import current_session, submitted_once, unit_of_work
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Importer(Generic[T]):
+    """Everything that makes one kind of import different from another."""
+
+    kind: str  # names the submission: "audit_findings", "vendor_invoices", ...
+    spec: TableSpec
+    parse_row: Callable[[dict[str, str]], T]
+    # Problems the database reveals (unknown tags, duplicates); may also resolve references.
+    check: Callable[[Session, list[Parsed[T]]], list[RowProblem]]
+    # Write the checked rows; return what was made (ORM objects) for the result page.
+    write: Callable[[Session, list[Parsed[T]], User], list[Any]]
+    example: Sequence[Sequence[str]] = field(default_factory=tuple)
+
+    def template_csv(self) -> str:
+        """The header and the example rows: the file to download and fill in."""
+        return csv_text(self.spec.columns, self.example)
+
+
+@dataclass
+class Preview(Generic[T]):
+    """What an import would do: the good rows, and every problem by row."""
+
+    rows: list[Parsed[T]]
+    problems: list[RowProblem]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file would import as it is."""
+        return not self.problems and bool(self.rows)
+
+    def problems_by_row(self) -> dict[int | None, list[str]]:
+        """Messages grouped by row number (None: the file as a whole)."""
+        return ImportRefused(self.problems).by_row() if self.problems else {}
+
+
+def _checked(importer: Importer[T], session: Session, data: bytes | str) -> Preview[T]:
+    """Read, parse and check the file against the database."""
+    table = read_table(data, importer.spec)
+    rows, problems = parse_rows(table, importer.parse_row)
+    if rows and not table.problems:
+        problems += importer.check(session, rows)
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return Preview(rows=rows, problems=problems)
+
+
+def preview(importer: Importer[T], data: bytes | str) -> Preview[T]:
+    """The dry run: every row checked, nothing written."""
+    try:
+        return _checked(importer, current_session(), data)
+    except ImportRefused as refused:
+        return Preview(rows=[], problems=refused.problems)
+
+
+def run_import(
+    importer: Importer[T], data: bytes | str, *, actor: User, submission_id: str | None
+) -> list[Any]:
+    """Import the file, all rows or none (ImportRefused names every bad row)."""
+    return _run(importer, data, actor=actor, submission_id=submission_id)
+
+
+@submitted_once("csv_import")
+def _run(importer: Importer[T], data: bytes | str, *, actor: User) -> list[Any]:
+    """The import itself, inside one unit of work; once per submission."""
+    with unit_of_work() as session:
+        checked = _checked(importer, session, data)
+        if checked.problems or not checked.rows:
+            raise ImportRefused(checked.problems or [RowProblem(None, "The file has no rows")])
+        return importer.write(session, checked.rows, actor)

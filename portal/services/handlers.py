@@ -1,0 +1,20 @@
+"""The event list: which handlers run when something happens (docs/architecture.md).
+
+The one module that knows both sides of each reaction. Features publish events and expose
+handler functions; this list joins them, and `register()` hands it to the message bus when
+the app is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from portal.domain.events import Event
+from portal.services import messagebus
+
+HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {}
+
+
+def register() -> None:
+    """Give the message bus the event list."""
+    messagebus.register(HANDLERS)

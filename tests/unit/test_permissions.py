@@ -1,0 +1,101 @@
+"""The permission table: what each role may do, and whose work a technician may touch."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.domain.errors import NotAllowed
+from portal.domain.permissions import (
+    GRANTS,
+    MOVE_CAPABILITY,
+    Capability,
+    WorkOrderAccess,
+    can,
+    check_work_order,
+    may_act_on_work_order,
+    may_handle_delivery,
+)
+from portal.domain.roles import Role
+from portal.domain.work_orders import MOVE_ROLES
+
+C = Capability
+TECH_ID, OTHER_ID = 7, 8
+
+
+def test_every_capability_is_in_the_table():
+    assert set(GRANTS) == set(Capability)
+
+
+def test_the_auditor_only_reads():
+    held = {cap for cap in Capability if can({"auditor"}, cap)}
+    assert held, "the auditor reads something"
+    assert all(cap.startswith(("read_", "see_")) for cap in held), sorted(held)
+
+
+def test_the_auditor_reads_the_maverick_report_and_the_budgets():
+    assert can({"auditor"}, C.read_maverick_spend)
+    assert can({"auditor"}, C.read_budgets)
+
+
+def test_admin_holds_every_capability():
+    assert all(can({"admin"}, cap) for cap in Capability)
+
+
+def test_a_role_holds_only_what_is_granted():
+    assert not can({"technician"}, C.approve_purchase_requests)
+    assert can({"technician", "approver"}, C.approve_purchase_requests)
+    assert not can(set(), C.read_work_orders)
+
+
+def test_each_work_order_move_needs_a_capability_held_by_the_roles_the_rules_name():
+    for status, roles in MOVE_ROLES.items():
+        capability = MOVE_CAPABILITY[status.value]
+        for role in roles:
+            assert can({role}, capability), (status, role)
+
+
+def test_a_technician_works_on_their_own_or_unassigned_work_only():
+    mine = WorkOrderAccess(assignee_user_id=TECH_ID)
+    nobodys = WorkOrderAccess(assignee_user_id=None)
+    theirs = WorkOrderAccess(assignee_user_id=OTHER_ID)
+    tech = {"technician"}
+    assert may_act_on_work_order(tech, TECH_ID, C.work_on_work_order, mine)
+    assert may_act_on_work_order(tech, TECH_ID, C.work_on_work_order, nobodys)
+    assert not may_act_on_work_order(tech, TECH_ID, C.work_on_work_order, theirs)
+    assert not may_act_on_work_order(tech, TECH_ID, C.assign_work_order, theirs)
+    with pytest.raises(NotAllowed, match="assigned to someone else"):
+        check_work_order(tech, TECH_ID, C.plan_parts, theirs)
+
+
+def test_unassigned_work_is_limited_to_the_technicians_sites_when_they_are_known():
+    elsewhere = WorkOrderAccess(assignee_user_id=None, site_id=2)
+    here = WorkOrderAccess(assignee_user_id=None, site_id=1)
+    tech = {"technician"}
+    assert may_act_on_work_order(tech, TECH_ID, C.work_on_work_order, here, site_ids=[1])
+    assert not may_act_on_work_order(tech, TECH_ID, C.work_on_work_order, elsewhere, site_ids=[1])
+
+
+def test_a_supervisor_and_a_storekeeper_act_on_anyones_work_within_their_capabilities():
+    theirs = WorkOrderAccess(assignee_user_id=OTHER_ID)
+    assert may_act_on_work_order({"supervisor"}, TECH_ID, C.work_on_work_order, theirs)
+    assert may_act_on_work_order({"storekeeper"}, TECH_ID, C.issue_stock, theirs)
+    assert not may_act_on_work_order({"storekeeper"}, TECH_ID, C.work_on_work_order, theirs)
+
+
+def test_anyone_who_may_comment_comments_on_any_work_order_but_the_auditor_never():
+    theirs = WorkOrderAccess(assignee_user_id=OTHER_ID)
+    assert may_act_on_work_order({"technician"}, TECH_ID, C.comment_on_work_order, theirs)
+    assert not may_act_on_work_order({"auditor"}, TECH_ID, C.comment_on_work_order, theirs)
+
+
+def test_a_technician_handles_only_deliveries_for_their_own_work():
+    assert may_handle_delivery({"technician"}, TECH_ID, C.read_goods_receipts, [OTHER_ID, TECH_ID])
+    assert not may_handle_delivery({"technician"}, TECH_ID, C.read_goods_receipts, [OTHER_ID])
+    assert may_handle_delivery({"storekeeper"}, TECH_ID, C.read_goods_receipts, [OTHER_ID])
+    assert may_handle_delivery({"auditor"}, TECH_ID, C.read_goods_receipts, [])
+    assert not may_handle_delivery({"auditor"}, TECH_ID, C.receive_goods, [])
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_reads_something(role):
+    assert any(can({role}, cap) for cap in Capability)
