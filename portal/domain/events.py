@@ -12,3 +12,34 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Event:
     """Base of every domain event."""
+
+
+@dataclass(frozen=True)
+class WorkOrderMoved(Event):
+    """A work order changed status (any move, by a person or by the portal itself)."""
+
+    work_order_id: int
+    before: str
+    after: str
+    actor_id: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class GoodsReceived(Event):
+    """A goods receipt was posted on a purchase order (accepted and rejected quantities)."""
+
+    goods_receipt_id: int
+    purchase_order_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class PartsArrived(Event):
+    """Parts bought for a work order were issued to it on arrival; `all_arrived` when the work
+    order now lacks nothing it was waiting for."""
+
+    work_order_id: int
+    goods_receipt_id: int
+    all_arrived: bool
+    actor_id: int | None
