@@ -41,7 +41,8 @@ from portal.models import (
     WorkOrderStatusChange,
 )
 from portal.models.base import utcnow
-from portal.services import audit, costs
+from portal.read_models import costs
+from portal.services import audit
 from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.dashboards import open_work_query
 from portal.services.numbering import next_number
