@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -272,9 +273,31 @@ def match_exception_rows(period: Period) -> dict[str, tuple[int, int, Decimal | 
 
 def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
     """Per month and kind of maverick spend: how many and how much; one UNION ALL query."""
-    zero: ColumnElement[int] = literal_column("0")
+    union = union_all(
+        _after_the_fact_by_month(period),
+        _flagged_by_month(period),
+        _out_of_pocket_by_month(period),
+    )
+    out = {m: {k: (0, Decimal("0.00")) for k in MAVERICK_KINDS} for m in period.months}
+    for month, kind, n, amount, n2, amount2 in current_session().execute(union).all():
+        if month not in out:
+            continue
+        if kind == "flagged":
+            out[month]["off_contract"] = (int(n or 0), cents_to_money(amount))
+            out[month]["non_preferred"] = (int(n2 or 0), cents_to_money(amount2))
+        else:
+            out[month][kind] = (int(n), cents_to_money(amount))
+    return out
+
+
+# Each branch of the maverick union gives (month, kind, count, cents, count 2, cents 2).
+_ZERO: ColumnElement[int] = literal_column("0")
+
+
+def _after_the_fact_by_month(period: Period) -> Select:
+    """Invoices dated before their PO was approved, by month of invoice date."""
     inv_month = month_of(VendorInvoice.invoice_on, timestamp=False)
-    after = (
+    return (
         select(
             inv_month.label("m"),
             literal("after_the_fact", String).label("kind"),
@@ -282,8 +305,8 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
             func.coalesce(
                 func.sum(cents(VendorInvoiceLine.qty * VendorInvoiceLine.unit_price)), 0
             ).label("cents"),
-            zero.label("n2"),
-            zero.label("cents2"),
+            _ZERO.label("n2"),
+            _ZERO.label("cents2"),
         )
         .select_from(VendorInvoice)
         .join(PurchaseOrder, PurchaseOrder.id == VendorInvoice.purchase_order_id)
@@ -298,6 +321,10 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         )
         .group_by(inv_month)
     )
+
+
+def _flagged_by_month(period: Period) -> Select:
+    """Off-contract and non-preferred request lines (both in one pass), by month submitted."""
     # Drafts (no submitted_at yet) are left out below anyway; the bare column keeps its index.
     pr_when = PurchaseRequest.submitted_at
     pr_month = month_of(pr_when, timestamp=True)
@@ -306,7 +333,7 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
     off, nonpref = PurchaseRequestLine.off_contract, PurchaseRequestLine.non_preferred
     line_cents = cents(PurchaseRequestLine.qty * PurchaseRequestLine.unit_price)
     # One pass over the period's flagged request lines counts both (a line may carry both).
-    flagged = (
+    return (
         select(
             pr_month.label("m"),
             literal("flagged", String).label("kind"),
@@ -325,15 +352,19 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         )
         .group_by(pr_month)
     )
+
+
+def _out_of_pocket_by_month(period: Period) -> Select:
+    """Own-money purchases by month bought."""
     oop_month = month_of(OutOfPocketPurchase.bought_on, timestamp=False)
-    pocket = (
+    return (
         select(
             oop_month.label("m"),
             literal("out_of_pocket", String).label("kind"),
             func.count().label("n"),
             func.sum(cents(OutOfPocketPurchase.amount)),
-            zero,
-            zero,
+            _ZERO,
+            _ZERO,
         )
         .where(
             OutOfPocketPurchase.bought_on >= period.first,
@@ -341,17 +372,6 @@ def maverick_rows(period: Period) -> dict[str, dict[str, tuple[int, Decimal]]]:
         )
         .group_by(oop_month)
     )
-    rows = current_session().execute(union_all(after, flagged, pocket)).all()
-    out = {m: {k: (0, Decimal("0.00")) for k in MAVERICK_KINDS} for m in period.months}
-    for month, kind, n, amount, n2, amount2 in rows:
-        if month not in out:
-            continue
-        if kind == "flagged":
-            out[month]["off_contract"] = (int(n or 0), cents_to_money(amount))
-            out[month]["non_preferred"] = (int(n2 or 0), cents_to_money(amount2))
-        else:
-            out[month][kind] = (int(n), cents_to_money(amount))
-    return out
 
 
 def waiting_rows(
