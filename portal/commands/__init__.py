@@ -11,6 +11,7 @@ from portal.commands.budgets import budget_check_command
 from portal.commands.match import match_command
 from portal.domain.errors import DomainError
 from portal.domain.roles import parse_roles
+from portal.services import accounts
 
 portal_cli = AppGroup("portal", help="Field Portal administration.")
 
@@ -24,8 +25,7 @@ portal_cli = AppGroup("portal", help="Field Portal administration.")
 @click.password_option(help="Asked for (twice) when not given.")
 def create_user_command(username, full_name, roles, email, department, password):
     """Create a user who can sign in with USERNAME."""
-    from portal.services import accounts
-
+    # As the system (actor=None): this is how the first administrator comes to exist.
     try:
         user = accounts.create_user(
             username,
@@ -34,6 +34,7 @@ def create_user_command(username, full_name, roles, email, department, password)
             roles=parse_roles(roles),
             email=email,
             department=department,
+            actor=None,
         )
     except (DomainError, ValueError) as err:
         raise click.ClickException(str(err)) from err

@@ -5,16 +5,16 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from portal.services import audit
+from portal.services._uow import current_session
+
 audit_cli = AppGroup("audit", help="The audit trail: append-only and hash-chained.")
 
 
 @audit_cli.command("verify")
 def verify_command():
     """Check the whole trail; name the first event altered, removed or inserted (exit 1)."""
-    from portal.extensions import db
-    from portal.services import audit
-
-    check = audit.verify_trail(db.session)
+    check = audit.verify_trail(current_session())
     if check.intact:
         click.echo(f"Audit trail intact: {check.count:,} events")
         return

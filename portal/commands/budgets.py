@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import click
 
+from portal.services import budget_ledger
+
 
 @click.command("budget-check")
 @click.option("--repair", is_flag=True, help="Reinstall the triggers, recompute every derived row.")
 def budget_check_command(repair: bool):
     """Check the triggers are there, recompute every derived row, list what differs (exit 1)."""
-    from portal.extensions import db
-    from portal.services import budget_ledger
-
     missing = budget_ledger.missing_triggers()
     drift = budget_ledger.check_ledger()
     if not missing and not drift:
@@ -29,11 +28,7 @@ def budget_check_command(repair: bool):
     if not repair:
         click.echo(f"{len(drift):,} derived rows differ: run with --repair to rebuild.", err=True)
         raise SystemExit(1)
-    connection = db.session.connection()
-    budget_ledger.install_ledger_triggers(connection)
-    budget_ledger.rebuild_ledger(connection)
-    db.session.commit()
-    left = budget_ledger.check_ledger()
+    left = budget_ledger.repair_ledger()
     click.echo(f"Triggers installed, rows rebuilt from the documents; {len(left):,} still differ.")
     if left or budget_ledger.missing_triggers():
         raise SystemExit(1)

@@ -379,7 +379,7 @@ def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequenc
         for label, value, point in zip(
             labels, s.values, line_points(labels, s, scale), strict=True
         ):
-            if point is not None:
+            if point is not None and value is not None:  # no value, no point
                 body.append(
                     f'<circle class="point" cx="{_n(point[0])}" cy="{_n(point[1])}" r="4" '
                     f'fill="{colour}"><title>{escape(s.name)} {escape(label)}: '

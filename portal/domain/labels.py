@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from portal.domain import statuses as st
 from portal.domain.approvals import STATUS_LABELS as PR_STATUS_LABELS
+from portal.domain.maverick import GroupBy, MaverickKind
 from portal.domain.policy import RULE_KIND_LABELS, RuleKind
 from portal.domain.purchase_orders import STATUS_LABELS as PO_STATUS_LABELS
 from portal.domain.roles import ROLE_LABELS, Role
@@ -102,6 +103,19 @@ LABELS: dict[type[StrEnum], dict] = {
         WorkOrderType.preventive: "Preventive",
         WorkOrderType.inspection: "Inspection",
         WorkOrderType.compliance: "Compliance",
+    },
+    # -- oversight: maverick spend
+    MaverickKind: {
+        MaverickKind.after_the_fact: "After the fact",
+        MaverickKind.off_contract: "Off contract",
+        MaverickKind.non_preferred: "Non-preferred vendor",
+        MaverickKind.out_of_pocket: "Out of pocket",
+    },
+    GroupBy: {
+        GroupBy.site: "Site",
+        GroupBy.technician: "Technician",
+        GroupBy.vendor: "Vendor",
+        GroupBy.month: "Month",
     },
 }
 

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from portal.domain.errors import DomainError
 
 MAX_MONTHS = 36  # a report reads at most three years: the rows and the chart stay bounded
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # months a report may name (the month after must exist too)
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -72,9 +73,12 @@ def default_period(today: date) -> Period:
 def parse_month(text: str) -> date:
     """'2026-03' -> 1 March 2026; anything else raises BadPeriod in words."""
     match = _MONTH.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+    if not match or not 1 <= int(match.group(2)) <= 12:
         raise BadPeriod(f"Give the month as YYYY-MM, for example 2026-03 (not “{text}”).")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise BadPeriod(f"Pick a month between {FIRST_YEAR} and {LAST_YEAR} (not “{text}”).")
+    return date(year, int(match.group(2)), 1)
 
 
 def period_from(first: str | None, last: str | None, today: date) -> Period:
@@ -82,11 +86,10 @@ def period_from(first: str | None, last: str | None, today: date) -> Period:
     default = default_period(today)
     start = parse_month(first) if first else None
     end = parse_month(last) if last else None
-    if start is None and end is None:
-        return default
     if end is None:
-        end = min(add_months(start, 11), default.last)
-        end = max(end, start)
+        if start is None:
+            return default
+        end = max(min(add_months(start, 11), default.last), start)
     if start is None:
         start = add_months(end, -11)
     if start > end:

@@ -2,7 +2,7 @@
 
 Each decision is one transaction: the PR row is locked first, so two approvers tapping at once are
 taken one after the other and the second sees the first's approval. The rules (matrix, separation
-of duties, budget) are `domain.approvals`; the budget figures are `services.budgets.position`,
+of duties, budget) are `domain.approvals`; the budget figures are `read_models.budgets.position`,
 the same ones the budget page shows. The work order hears the outcome as a comment from the
 approver, and its parts panel shows the PR's status.
 
@@ -43,7 +43,8 @@ from portal.models import (
     WorkOrderComment,
 )
 from portal.models.base import utcnow
-from portal.services import audit, budgets, sourcing
+from portal.read_models import budgets
+from portal.services import audit, sourcing
 from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.parts import lock_row, restatus
 from portal.services.work_orders import move_work_order

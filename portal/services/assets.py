@@ -15,9 +15,10 @@ from portal.domain.work_orders import OPEN_STATUSES
 from portal.extensions import db
 from portal.models import Asset, Location, User, WorkOrder
 from portal.models.base import utcnow
-from portal.services import audit, costs
+from portal.read_models import costs
+from portal.read_models.costs import CostRollup
+from portal.services import audit
 from portal.services._uow import unit_of_work
-from portal.services.costs import CostRollup
 
 HISTORY_SIZE = 10
 _CODE_NOISE = re.compile(r"[\s\-_.]")
@@ -66,7 +67,7 @@ class AssetPage:
 
     @property
     def total_cost(self) -> Decimal:
-        """Cost so far: what has been spent over all its work orders (see services.costs)."""
+        """Cost so far: what has been spent over all its work orders (see read_models.costs)."""
         return self.costs.actual
 
 

@@ -1,10 +1,11 @@
 """The derived rows behind the budget sums, and the database triggers that keep them.
 
 `committed_pr_line`, `committed_po_line` and `spent_invoice_line` hold, per document line, what
-services.budgets sums (approved PR lines, PO line value not yet invoiced, spent invoice lines).
-Triggers recompute the affected rows in the same transaction as the PR, PO, invoice and line
-rows that move them, with the same SQL expressions as services.budgets (never adding deltas);
-`check_ledger()` (and `flask portal budget-check`) recomputes every row and compares.
+read_models.budgets sums (approved PR lines, PO line value not yet invoiced, spent invoice
+lines). Triggers recompute the affected rows in the same transaction as the PR, PO, invoice and
+line rows that move them, with the same SQL expressions as the budget figures
+(read_models/spend_sql.py; never adding deltas); `check_ledger()` (and `flask portal
+budget-check`) recomputes every row and compares, `repair_ledger()` rebuilds them.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from portal.models import (
     VendorInvoice,
     VendorInvoiceLine,
 )
-from portal.services.budgets import (
+from portal.read_models.spend_sql import (
     COMMITTING_PO,
     SPENT_INVOICE,
     amount_sql,
     billed_sql,
     still_committed_sql,
 )
+from portal.services._uow import current_session, unit_of_work
 
 
 def committed_pr_line_rows(ids=None):
@@ -239,11 +241,11 @@ def _triggers_with_the_tables(target, connection, **kw) -> None:
 def missing_triggers() -> list[str]:
     """Triggers of TRIGGERS the database lacks. A SQLite migration that rebuilds one of their
     tables (batch "recreate") drops its triggers with it: install_ledger_triggers again."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if current_session().get_bind().dialect.name == "postgresql":
         sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-    present = set(db.session.scalars(text(sql)))
+    present = set(current_session().scalars(text(sql)))
     return [name for name, _table, _when, _refresh in TRIGGERS if name not in present]
 
 
@@ -263,9 +265,9 @@ def check_ledger() -> list[Drift]:
     for ledger, (table, _key, rows, _columns) in _LEDGERS.items():
         stored = {
             row[0]: tuple(row[1:])
-            for row in db.session.execute(select(*table.__table__.columns)).all()
+            for row in current_session().execute(select(*table.__table__.columns)).all()
         }
-        expected = {row[0]: tuple(row[1:]) for row in db.session.execute(rows()).all()}
+        expected = {row[0]: tuple(row[1:]) for row in current_session().execute(rows()).all()}
         for line_id in sorted(stored.keys() | expected.keys()):
             have, want = stored.get(line_id), expected.get(line_id)
             if _normal(have) != _normal(want):
@@ -278,3 +280,13 @@ def _normal(row: tuple | None) -> tuple | None:
     if row is None:
         return None
     return tuple(Decimal(str(v)) if isinstance(v, (Decimal, float, int)) else v for v in row)
+
+
+def repair_ledger() -> list[Drift]:
+    """Reinstall the triggers and recompute every derived row from the documents, as the system
+    (`flask portal budget-check --repair`); what still differs afterwards (nothing, normally)."""
+    with unit_of_work() as session:
+        connection = session.connection()
+        install_ledger_triggers(connection)
+        rebuild_ledger(connection)
+    return check_ledger()

@@ -13,7 +13,8 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
-from portal.services import costs, out_of_pocket
+from portal.read_models import budgets
+from portal.services import out_of_pocket
 from portal.services.out_of_pocket import HomeCard
 from portal.services.purchase_orders import buyer_counts
 
@@ -43,7 +44,7 @@ class HomeBoard:
     approvals: object | None = None  # services.approvals.WaitingCard: PRs waiting for this person
     buying: object | None = None  # services.purchase_orders.BuyerCounts, for buyers
     parts_arrived: list = field(default_factory=list)  # receiving.ArrivedCard, newest first
-    budgets: list = field(default_factory=list)  # services.costs.BudgetRow, for money roles
+    budgets: list = field(default_factory=list)  # read_models.budgets.BudgetRow, for money roles
     purchasing: HomeCard | None = None  # out-of-pocket review, maverick spend, policy
 
 
@@ -140,7 +141,7 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
 
     board.parts_arrived = receiving.parts_arrived_for(user, now=now)
     if user.has_role(Role.approver, Role.buyer, Role.auditor):
-        board.budgets = costs.budget_watch()
+        board.budgets = budgets.budget_watch()
     board.purchasing = out_of_pocket.home_card(user)
     return board
 

@@ -41,7 +41,8 @@ from portal.models import (
     WorkOrderStatusChange,
 )
 from portal.models.base import utcnow
-from portal.services import audit, costs
+from portal.read_models import audit_trail, costs
+from portal.services import audit
 from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.dashboards import open_work_query
 from portal.services.numbering import next_number
@@ -524,5 +525,5 @@ def page_extras(wo: WorkOrder) -> dict:
         "labour_hours": labour_hours,
         "parts_cost": parts_cost,
         "costs": costs.work_order_costs(wo.id),
-        "timeline": audit.timeline_for("WorkOrder", wo.id),
+        "timeline": audit_trail.timeline_for("WorkOrder", wo.id),
     }

@@ -54,7 +54,7 @@ def test_work_order_cost_panel_on_phone_and_desktop(page):
 
 def test_budgets_page_and_drill_down_on_phone_and_desktop(page, live_server):
     from portal.models import CostCentre
-    from portal.services import budgets
+    from portal.read_models import budgets
 
     def plant_position():
         from sqlalchemy import select

@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select, text, update
 from portal.models import AuditEvent
 from portal.models.audit import AuditTrailIsAppendOnly
 from portal.models.base import utcnow
+from portal.read_models import audit_trail
 from portal.services import audit
 from portal.services._uow import unit_of_work
 from tests.factories import make_user, make_work_order
@@ -168,7 +169,7 @@ def test_timeline_tells_a_work_orders_story_newest_first_in_words(database, logi
             why="Parts arrived",
         )
         audit.record(session, actor=supervisor, action="work_order.commented", subject=wo)
-    timeline = audit.timeline_for("WorkOrder", wo.id)
+    timeline = audit_trail.timeline_for("WorkOrder", wo.id)
     assert [entry.what for entry in timeline] == [
         "Work order commented",
         "Work order status changed",
@@ -185,12 +186,12 @@ def test_timeline_tells_a_work_orders_story_newest_first_in_words(database, logi
 
 def test_timeline_is_bounded(database):
     user = make_user(database)
-    _record(database, audit.TIMELINE_SIZE + 5, actor=user)
-    assert len(audit.timeline_for("User", user.id)) == audit.TIMELINE_SIZE
+    _record(database, audit_trail.TIMELINE_SIZE + 5, actor=user)
+    assert len(audit_trail.timeline_for("User", user.id)) == audit_trail.TIMELINE_SIZE
 
 
 def test_audit_changes_read_as_words_even_when_nested():
-    changes = audit.describe_changes(
+    changes = audit_trail.describe_changes(
         {
             "status": ["assigned", "in_progress"],
             "stock": [{"storeroom": "RBP-MAIN", "reserved_qty": ["0.000", "2.000"]}],
@@ -272,7 +273,7 @@ def test_backwards_dates_are_refused_in_words(database, login_as):
 
 
 def test_auditor_page_is_paginated(database, login_as):
-    _record(database, audit.SEARCH_PAGE_SIZE + 3)
+    _record(database, audit_trail.SEARCH_PAGE_SIZE + 3)
     client = _auditor(database, login_as)
     first = client.get("/audit/")
     assert "page 1 of 2" in first.text and first.text.count('class="audit-event"') == 50
@@ -285,7 +286,7 @@ def test_csv_export_has_the_filtered_events_oldest_first(database, login_as):
     response = _auditor(database, login_as).get("/audit/events.csv?actor=sam")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == audit.CSV_COLUMNS
+    assert rows[0] == audit_trail.CSV_COLUMNS
     assert [row[3] for row in rows[1:]] == ["work_order.status_changed", "work_order.commented"]
     assert rows[1][5] == "WO-004242" and '"status": ["assigned", "in_progress"]' in rows[1][6]
 
@@ -295,3 +296,39 @@ def test_the_trail_is_for_auditors_and_admins_only(database, login_as):
         client = login_as(make_user(database, roles=[role]))
         assert client.get("/audit/").status_code == status
         assert client.get("/audit/events.csv").status_code == status
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_to=9999-12-31",  # the day after cannot be written down: the download broke off
+        "date_from=0001-01-01",
+        "date_from=2026-05-01&date_to=2026-04-01",
+    ],
+)
+def test_an_export_with_filters_that_cannot_be_searched_is_refused_before_it_begins(
+    database, login_as, query
+):
+    _record(database, 3)
+    client = _auditor(database, login_as)
+    answer = client.get(f"/audit/events.csv?{query}")
+    assert answer.status_code == 422 and answer.mimetype == "text/plain"
+    assert "The filters are not valid" in answer.text
+    page = client.get(f"/audit/?{query}")
+    assert page.status_code == 422 and "Fix the filters above" in page.text
+
+
+def test_a_formula_in_an_audit_event_is_neutralised_in_the_export(database, login_as):
+    wo = make_work_order(database, title="=HYPERLINK(1)")
+    with unit_of_work() as session:
+        audit.record(
+            session,
+            actor=None,
+            action="work_order.renamed",
+            subject=wo,
+            subject_label="=HYPERLINK(1)",
+            why="@SUM(A1)",
+        )
+    answer = _auditor(database, login_as).get("/audit/events.csv")
+    rows = list(csv.reader(io.StringIO(answer.text.removeprefix("\ufeff"))))
+    assert rows[-1][5] == "'=HYPERLINK(1)" and rows[-1][7] == "'@SUM(A1)"

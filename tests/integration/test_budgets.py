@@ -28,7 +28,8 @@ from portal.models import (
     VendorInvoiceLine,
 )
 from portal.models.base import utcnow
-from portal.services import budget_ledger, budgets
+from portal.read_models import budgets
+from portal.services import budget_ledger
 from tests.concurrency import run_at_once as race
 from tests.conftest import base_config, scratch_database
 from tests.factories import (

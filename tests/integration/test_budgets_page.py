@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from portal.domain.money import format_money
 from portal.models import Budget
-from portal.services import budgets
+from portal.read_models import budgets
 from tests.factories import (
     make_cost_centre,
     make_labour_entry,
@@ -83,6 +83,14 @@ def test_period_picker_shows_last_years_figures(database, login_as):
     assert "777.00" in page.text and "<html" not in page.text
     assert f'<option value="{last_year}-01-01"' in client.get("/budgets/").text
     assert client.get("/budgets/?on=someday").status_code == 400
+
+
+def test_a_day_no_budget_period_can_hold_is_refused_not_a_crash(database, login_as):
+    centre = make_cost_centre(database, code="PLANT", budget="1000.00")
+    client = login_as(make_user(database, roles=["approver"]))
+    for day in ("9999-12-31", "0001-01-01"):  # the last used to be a 500 (no day after it)
+        assert client.get(f"/budgets/?on={day}").status_code == 400
+        assert client.get(f"/budgets/{centre.id}?on={day}").status_code == 400
 
 
 def test_drill_down_lists_the_largest_commitments_and_actuals_with_links(database, login_as):

@@ -12,7 +12,7 @@ from portal.domain.statuses import (
     PurchaseOrderStatus,
     PurchaseRequestStatus,
 )
-from portal.services import budgets, costs
+from portal.read_models import budgets, costs
 from tests.factories import (
     make_asset,
     make_cost_centre,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
+from portal.domain.maverick import GroupBy, MaverickKind
 from portal.domain.statuses import OutOfPocketStatus
-from portal.services import maverick
+from portal.read_models import maverick
 from tests.factories import (
     make_asset,
     make_cost_centre,
@@ -121,7 +123,7 @@ def by(report) -> dict[str, tuple[dict, D]]:
 
 def test_counts_and_amounts_by_site(database):
     make_spend(database)
-    report = maverick.report(**YEAR, group_by=maverick.GroupBy.site)
+    report = maverick.report(**YEAR, group_by=GroupBy.site)
     assert by(report) == {
         "North plant": ({"after_the_fact": 1, "non_preferred": 1}, D("230.00")),
         "South block": ({"off_contract": 1, "out_of_pocket": 1}, D("112.50")),
@@ -137,25 +139,25 @@ def test_counts_and_amounts_by_site(database):
 
 def test_counts_by_technician_vendor_and_month(database):
     make_spend(database)
-    people = by(maverick.report(**YEAR, group_by=maverick.GroupBy.technician))
+    people = by(maverick.report(**YEAR, group_by=GroupBy.technician))
     assert people == {
         "Ann Fitter": ({"after_the_fact": 1, "non_preferred": 1}, D("230.00")),
         "Bob Sparks": ({"off_contract": 1, "out_of_pocket": 1}, D("112.50")),
     }
-    vendors = by(maverick.report(**YEAR, group_by=maverick.GroupBy.vendor))
+    vendors = by(maverick.report(**YEAR, group_by=GroupBy.vendor))
     assert vendors == {
         "Acme Supply": ({"after_the_fact": 1, "non_preferred": 1}, D("230.00")),
         "Bolt & Co": ({"off_contract": 1}, D("100.00")),
         "Corner Hardware": ({"out_of_pocket": 1}, D("12.50")),
     }
-    months = maverick.report(**YEAR, group_by=maverick.GroupBy.month)
+    months = maverick.report(**YEAR, group_by=GroupBy.month)
     assert [(g.label, g.count) for g in months.groups] == [("2026-04", 3), ("2026-03", 1)]
 
 
 def test_the_period_bounds_are_inclusive(database):
     make_spend(database)
     march = maverick.report(since=date(2026, 3, 1), until=date(2026, 3, 1))
-    assert march.total_count == 1 and march.rows[0].kind is maverick.MaverickKind.after_the_fact
+    assert march.total_count == 1 and march.rows[0].kind is MaverickKind.after_the_fact
     assert maverick.report(since=date(2026, 3, 2), until=date(2026, 4, 1)).total_count == 0
 
 
@@ -181,7 +183,7 @@ def test_the_csv_holds_every_row_of_the_period(database, login_as):
     client = login_as(make_user(database, roles=["approver"]))
     answer = client.get("/maverick/export.csv?since=2026-01-01&until=2026-12-31")
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    rows = list(csv.DictReader(io.StringIO(answer.text.removeprefix("\ufeff"))))
     assert [(r["kind"], r["amount"]) for r in rows] == [
         ("after_the_fact", "200.00"),
         ("out_of_pocket", "12.50"),
@@ -194,8 +196,32 @@ def test_the_csv_holds_every_row_of_the_period(database, login_as):
 def test_a_formula_typed_as_a_shop_name_is_quoted_in_the_csv(database, login_as):
     make_out_of_pocket_with_receipt(database, shop_name="=HYPERLINK(1)", bought_on=date.today())
     client = login_as(make_user(database, roles=["buyer"]))
-    rows = list(csv.DictReader(io.StringIO(client.get("/maverick/export.csv").text)))
+    answer = client.get("/maverick/export.csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text.removeprefix("\ufeff"))))
     assert rows[0]["vendor"] == "'=HYPERLINK(1)"
+
+
+def _tabs(client) -> set[str]:
+    """Every section the person is offered: the bottom bar and the "More" page."""
+    pages = client.get("/").text + client.get("/menu").text
+    return set(re.findall(r'<a class="(?:menu-link|bottom-nav-item)[^"]*" href="([^"]+)"', pages))
+
+
+def test_the_auditor_opens_the_report_and_is_offered_it(database, login_as):
+    make_spend(database)
+    client = login_as(make_user(database, roles=["auditor"]))
+    assert client.get("/maverick/?since=2026-01-01&until=2026-12-31").status_code == 200
+    assert "/maverick/" in _tabs(client)  # before: a tab that answered 403
+
+
+def test_the_supervisor_is_offered_the_report_they_may_open(database, login_as):
+    client = login_as(make_user(database, roles=["supervisor"]))
+    assert client.get("/maverick/").status_code == 200
+    assert "/maverick/" in _tabs(client)  # before: allowed, but never shown
+
+
+def test_the_technician_is_not_offered_the_report(database, login_as):
+    assert "/maverick/" not in _tabs(login_as(make_user(database, roles=["technician"])))
 
 
 def test_technicians_do_not_see_the_report(database, login_as):
@@ -247,9 +273,7 @@ def test_an_off_contract_po_line_counts_once_under_its_vendor(database, login_as
     database.session.commit()
 
     today = date.today()
-    report = maverick.report(
-        since=today.replace(day=1), until=today, group_by=maverick.GroupBy.vendor
-    )
+    report = maverick.report(since=today.replace(day=1), until=today, group_by=GroupBy.vendor)
     rows = [g for g in report.groups if g.label == "Pricey Parts"]
     assert len(rows) == 1 and rows[0].count == 1 and rows[0].amount == D("24.00")
     assert rows[0].counts.get("off_contract") == 1
@@ -285,9 +309,7 @@ def test_a_service_requested_from_a_contractor_off_contract_counts_before_it_is_
     )
 
     today = date.today()
-    report = maverick.report(
-        since=today.replace(day=1), until=today, group_by=maverick.GroupBy.vendor
-    )
+    report = maverick.report(since=today.replace(day=1), until=today, group_by=GroupBy.vendor)
     rows = [g for g in report.groups if g.label == "Dear Electric"]
     assert len(rows) == 1 and rows[0].counts.get("off_contract") == 1
     assert rows[0].amount == D("190.00")

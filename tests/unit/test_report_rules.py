@@ -40,6 +40,14 @@ def test_a_start_month_alone_runs_twelve_months_but_not_past_this_month():
     assert period_from("2025-01", None, TODAY).months[-1] == "2025-12"
 
 
+def test_an_end_month_alone_runs_the_twelve_months_up_to_it():
+    assert period_from(None, "2026-03", TODAY).months == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+
+
 @pytest.mark.parametrize(
     ("first", "last", "words"),
     [
@@ -47,6 +55,8 @@ def test_a_start_month_alone_runs_twelve_months_but_not_past_this_month():
         ("March", None, "YYYY-MM"),
         ("2026-05", "2026-04", "must not be after"),
         ("2020-01", "2026-01", "at most 36 months"),
+        ("9999-01", "9999-12", "between 1900 and 2999"),  # the month after 9999-12 is no date
+        ("1899-12", None, "between 1900 and 2999"),
     ],
 )
 def test_a_bad_period_is_refused_in_words(first, last, words):

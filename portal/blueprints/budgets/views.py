@@ -7,11 +7,10 @@ from datetime import date
 from flask import abort, request
 
 from portal.blueprints.budgets import bp
-from portal.domain.errors import NotFound
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block
+from portal.read_models import budget_drilldown, budgets
 from portal.security import requires
-from portal.services import costs
 
 
 def _chosen_day() -> date | None:
@@ -20,9 +19,12 @@ def _chosen_day() -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
+        day = None
+    if day is None or not budgets.FIRST_DAY <= day <= budgets.LAST_DAY:
         abort(400, description="Choose a period from the list.")
+    return day
 
 
 @bp.get("/")
@@ -33,8 +35,8 @@ def index():
     return page_or_block(
         "budgets/index.html",
         "budget_rows",
-        rows=costs.budget_board(on),
-        periods=costs.budget_periods(),
+        rows=budgets.budget_board(on),
+        periods=budgets.budget_periods(),
         on=on,
     )
 
@@ -44,8 +46,5 @@ def index():
 def detail(cost_centre_id: int):
     """One cost centre: its figures and the largest commitments and actuals behind them."""
     on = _chosen_day()
-    try:
-        drill = costs.cost_centre_drilldown(cost_centre_id, on)
-    except NotFound:
-        abort(404)
+    drill = budget_drilldown.cost_centre_drilldown(cost_centre_id, on)
     return page_or_block("budgets/detail.html", "drill", drill=drill, on=on)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import DateField, SelectField, StringField
@@ -12,11 +12,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.blueprints.maverick import bp
+from portal.domain.labels import label
+from portal.domain.maverick import GroupBy, MaverickKind, period_between
 from portal.domain.permissions import Capability as C
+from portal.downloads import csv_response
 from portal.htmx import page_or_block
 from portal.models.base import utcnow
+from portal.read_models import maverick
 from portal.security import requires
-from portal.services import maverick
 
 
 class ReportForm(FlaskForm):
@@ -24,20 +27,15 @@ class ReportForm(FlaskForm):
 
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
-    by = SelectField(
-        choices=[SelectChoice(g.value, label) for g, label in maverick.GROUP_LABELS.items()]
-    )
+    by = SelectField(choices=[SelectChoice(g.value, label(g)) for g in GroupBy])
     key = StringField(validators=[Optional()])
 
 
 def _period(form: ReportForm) -> tuple[date, date]:
     """The chosen period, or the last twelve months; a reversed period is turned round."""
-    since, until = maverick.default_period(utcnow().date())
-    if not form.since.errors and form.since.data:
-        since = form.since.data
-    if not form.until.errors and form.until.data:
-        until = form.until.data
-    return (since, until) if since <= until else (until, since)
+    since = form.since.data if not form.since.errors else None
+    until = form.until.data if not form.until.errors else None
+    return period_between(since, until, utcnow().date())
 
 
 def _maybe_url(endpoint: str, **values) -> str | None:
@@ -72,7 +70,7 @@ def index():
     """Maverick spend of a period; the tabs swap only the table (htmx)."""
     form = ReportForm(request.args, meta={"csrf": False})
     form.validate()
-    group_by = maverick.GroupBy(form.by.data) if not form.by.errors else maverick.GroupBy.site
+    group_by = GroupBy(form.by.data) if not form.by.errors else GroupBy.site
     since, until = _period(form)
     key = request.args.get("key")
     report = maverick.report(since=since, until=until, group_by=group_by, key=key)
@@ -81,8 +79,8 @@ def index():
         "report_body",
         report=report,
         form=form,
-        kind_labels=maverick.KIND_LABELS,
-        group_labels=maverick.GROUP_LABELS,
+        kinds=list(MaverickKind),
+        tabs=list(GroupBy),
     )
 
 
@@ -93,10 +91,5 @@ def export():
     form = ReportForm(request.args, meta={"csrf": False})
     form.validate()
     since, until = _period(form)
-    body = "".join(maverick.csv_lines(since=since, until=until))
     name = f"maverick-{since.isoformat()}-{until.isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(name, maverick.CSV_HEADER, maverick.export_rows(since=since, until=until))

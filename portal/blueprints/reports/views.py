@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, render_template, request
+from flask import Response, render_template, request
+from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.reports import bp
 from portal.blueprints.reports.forms import ReportFilterForm
-from portal.domain.errors import NotFound
 from portal.domain.permissions import Capability as C
 from portal.domain.reports import BadPeriod
+from portal.downloads import csv_response
 from portal.htmx import page_or_block
+from portal.read_models import reports
 from portal.security import requires
-from portal.services import reports
-
-
-def _info_or_404(slug: str) -> reports.ReportInfo:
-    """The report named in the URL, or 404."""
-    try:
-        return reports.report_info(slug)
-    except NotFound:
-        abort(404)
 
 
 def _filter_form(info: reports.ReportInfo) -> ReportFilterForm:
     """The filter as asked in the query string, with this report's breakdowns to choose from."""
     form = ReportFilterForm(request.args, meta={"csrf": False})
-    form.by.choices = list(info.breakdowns.items())
+    form.by.choices = [SelectChoice(by, words) for by, words in info.breakdowns.items()]
     form.by.data = reports.choose_breakdown(info, form.by.data)
     return form
 
@@ -44,7 +34,7 @@ def index():
 @requires(C.read_reports)
 def show(slug: str):
     """One report: chart, table and CSV link for the period asked (the last 12 months unless)."""
-    info = _info_or_404(slug)
+    info = reports.report_info(slug)
     form = _filter_form(info)
     try:
         period = reports.period_for(form.start.data, form.end.data)
@@ -69,17 +59,11 @@ def show(slug: str):
 @requires(C.read_reports)
 def export(slug: str):
     """The report's table as CSV: the same rows and numbers as the page."""
-    info = _info_or_404(slug)
+    info = reports.report_info(slug)
     form = _filter_form(info)
     try:
         period = reports.period_for(form.start.data, form.end.data)
     except BadPeriod as err:
         return Response(str(err) + "\n", status=422, mimetype="text/plain")
     report = reports.run_report(slug, period, form.by.data)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(report.csv_rows)
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
-    )
+    return csv_response(report.filename, report.table.headers, report.table.rows)

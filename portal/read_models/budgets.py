@@ -1,7 +1,8 @@
-"""Where each cost centre's budget stands: budget, committed, actual, remaining.
+"""Where each cost centre's budget stands: budget, committed, actual, remaining; the budgets page.
 
-One set of figures serves both the budget page and the approval budget check, so what an approver
-is told and what finance sees never disagree.
+One set of figures serves the budgets page, the home page's budget card and the approval budget
+check (services/approvals.py reads `position`), so what an approver is told and what finance
+sees never disagree.
 
 - **committed**: money promised but not yet spent: approved purchase requests not yet on a PO,
   plus the open value of PO lines (approved, issued or being received) not yet invoiced.
@@ -16,10 +17,10 @@ invoice lines) are read from derived rows (`committed_pr_line`, `committed_po_li
 invoice and line rows that move them: the approval page reads the cost centre's open lines and
 one period's invoice lines from an index instead of every PO line the centre ever had (~130 ms
 -> ~3 ms at 200k work orders). Each trigger recomputes the affected rows from the documents with
-the same SQL expressions as below (never adds deltas), so the order rows change in, or one
-statement changing many rows, cannot leave them wrong; triggers also see writes made with Core
-statements or plain SQL, which ORM events would miss. services/budget_ledger.py holds them;
-`flask portal budget-check` recomputes every row from the documents and compares.
+the same SQL expressions (read_models/spend_sql.py; never adds deltas), so the order rows change
+in, or one statement changing many rows, cannot leave them wrong; triggers also see writes made
+with Core statements or plain SQL, which ORM events would miss. services/budget_ledger.py holds
+them; `flask portal budget-check` recomputes every row from the documents and compares.
 """
 
 from __future__ import annotations
@@ -28,28 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
-from sqlalchemy import (
-    Numeric,
-    Select,
-    and_,
-    bindparam,
-    case,
-    cast,
-    func,
-    literal,
-    select,
-)
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, select
 
+from portal.domain.cost_bars import Segment, bar_description, bar_segments, budget_mark
+from portal.domain.errors import NotFound
 from portal.domain.money import money
-from portal.domain.statuses import (
-    InvoiceStatus,
-    InvoiceType,
-    MovementKind,
-    OutOfPocketStatus,
-    PurchaseOrderStatus,
-)
-from portal.extensions import db
+from portal.domain.statuses import MovementKind, OutOfPocketStatus
 from portal.models import (
     Budget,
     CommittedPoLine,
@@ -57,24 +44,17 @@ from portal.models import (
     CostCentre,
     LabourEntry,
     OutOfPocketPurchase,
-    PurchaseOrderLine,
     SpentInvoiceLine,
     StockMovement,
-    VendorInvoice,
-    VendorInvoiceLine,
     WorkOrder,
 )
+from portal.read_models.spend_sql import ZERO, stock_cost_sql
+from portal.services._uow import current_session
 
-ZERO = Decimal("0.00")
-# PO states whose lines still commit money until invoiced.
-COMMITTING_PO = (
-    PurchaseOrderStatus.approved,
-    PurchaseOrderStatus.issued,
-    PurchaseOrderStatus.partially_received,
-    PurchaseOrderStatus.received,
-)
-# Invoice states that count as money spent.
-SPENT_INVOICE = (InvoiceStatus.matched, InvoiceStatus.released, InvoiceStatus.exported)
+# The earliest and latest day a budget period may be asked for (a day outside cannot be a
+# budget period, and the day after the last one must still be a date).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -105,68 +85,29 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def amount_sql(qty, price, discount=None):
-    """qty x price x (100 - discount) / 100 as SQL, exact numeric on both databases."""
-    total = cast(qty, Numeric(28, 6)) * cast(price, Numeric(28, 6))
-    if discount is not None:
-        total = total * (literal(100) - cast(discount, Numeric(28, 6))) / literal(100)
-    return total
-
-
-def billed_sql():
-    """An invoice line's amount as SQL, negative on a credit memo (join VendorInvoice)."""
-    billed = amount_sql(VendorInvoiceLine.qty, VendorInvoiceLine.unit_price)
-    return case((VendorInvoice.type == InvoiceType.credit_memo, -billed), else_=billed)
-
-
-def invoiced_sql():
-    """What spent invoices have billed so far on the outer query's PO line (a scalar subquery)."""
-    return (
-        select(func.coalesce(func.sum(billed_sql()), 0))
-        .select_from(VendorInvoiceLine)
-        .join(VendorInvoice, VendorInvoice.id == VendorInvoiceLine.invoice_id)
-        .where(
-            VendorInvoiceLine.purchase_order_line_id == PurchaseOrderLine.id,
-            VendorInvoice.status.in_(SPENT_INVOICE),
-        )
-        .scalar_subquery()
-    )
-
-
-def open_value_sql():
-    """A PO line's ordered value net of discount, as SQL."""
-    return amount_sql(
-        PurchaseOrderLine.qty, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_percent
-    )
-
-
-def still_committed_sql():
-    """A PO line's value not yet invoiced (never below zero), as SQL."""
-    left = open_value_sql() - invoiced_sql()
-    return case((left > 0, left), else_=0)
-
-
-def stock_cost_sql():
-    """Cost of an issue or return movement to a work order: issues (qty < 0) count positive."""
-    return -amount_sql(StockMovement.qty, StockMovement.unit_cost)
+def period_around(on: date) -> tuple[date, date]:
+    """The calendar year of `on`: the period used where a cost centre has no budget set."""
+    return date(on.year, 1, 1), date(on.year, 12, 31)
 
 
 def position(cost_centre_id: int, on: date | None = None) -> BudgetPosition:
     """The cost centre's figures for the budget period containing `on` (today by default)."""
     on = on or date.today()
-    centre = db.session.get(CostCentre, cost_centre_id)
+    if not FIRST_DAY <= on <= LAST_DAY:
+        raise NotFound(f"There is no budget period around {on.isoformat()}.")
+    session = current_session()
+    centre = session.get(CostCentre, cost_centre_id)
     if centre is None:
-        raise LookupError(f"cost centre {cost_centre_id} does not exist")
-    budget = db.session.scalar(
+        raise NotFound(f"Cost centre {cost_centre_id} does not exist.")
+    budget = session.scalar(
         select(Budget).where(
             Budget.cost_centre_id == cost_centre_id,
             Budget.period_start <= on,
             Budget.period_end >= on,
         )
     )
-    start = budget.period_start if budget else date(on.year, 1, 1)
-    end = budget.period_end if budget else date(on.year, 12, 31)
-    row = db.session.execute(
+    start, end = (budget.period_start, budget.period_end) if budget else period_around(on)
+    row = session.execute(
         _position_sums(),
         {
             "centre": cost_centre_id,
@@ -191,7 +132,7 @@ def position(cost_centre_id: int, on: date | None = None) -> BudgetPosition:
 
 def positions(on: date | None = None) -> list[BudgetPosition]:
     """Every cost centre's position, by code (a bounded list: cost centres are few)."""
-    ids = db.session.scalars(select(CostCentre.id).order_by(CostCentre.code)).all()
+    ids = current_session().scalars(select(CostCentre.id).order_by(CostCentre.code)).all()
     return [position(centre_id, on) for centre_id in ids]
 
 
@@ -209,19 +150,24 @@ def actual(cost_centre_id: int, start: date, end: date) -> Decimal:
 def _position_sums() -> Select:
     """Every part of a position in one statement, built once per process (it runs on every
     approval page; building and keying it afresh cost ~1 ms of CPU each time)."""
-    centre, start, end = bindparam("centre"), bindparam("start"), bindparam("end")
-    moved = (bindparam("moved_from"), bindparam("moved_before"))
+    centre: BindParameter[int] = bindparam("centre")
+    start: BindParameter[date] = bindparam("start")
+    end: BindParameter[date] = bindparam("end")
+    moved: tuple[BindParameter[datetime], BindParameter[datetime]] = (
+        bindparam("moved_from"),
+        bindparam("moved_before"),
+    )
     parts = _committed_parts(centre) + _actual_parts(centre, start, end, moved)
     return select(*(part.scalar_subquery() for part in parts))
 
 
 def _sums(parts: list[Select]) -> list[Decimal]:
     """Each part's sum rounded to the cent, all read in one statement (one round trip)."""
-    row = db.session.execute(select(*(part.scalar_subquery() for part in parts))).one()
+    row = current_session().execute(select(*(part.scalar_subquery() for part in parts))).one()
     return [money(value or 0) for value in row]
 
 
-def _committed_parts(cost_centre_id) -> list[Select]:
+def _committed_parts(cost_centre_id: Any) -> list[Select]:
     """Approved PR lines (not yet ordered: ordering moves the status on) and open PO lines."""
     return [
         select(func.sum(CommittedPrLine.amount)).where(
@@ -233,7 +179,7 @@ def _committed_parts(cost_centre_id) -> list[Select]:
     ]
 
 
-def _of_centre(work_order_id, cost_centre_id):
+def _of_centre(work_order_id: Any, cost_centre_id: Any) -> ColumnElement[bool]:
     """The row's work order belongs to the cost centre, looked up row by row.
 
     Written as a lookup rather than a join so the date index of the period leads: joined, the
@@ -246,7 +192,7 @@ def _of_centre(work_order_id, cost_centre_id):
     )
 
 
-def _actual_parts(cost_centre_id, start, end, moved=None) -> list[Select]:
+def _actual_parts(cost_centre_id: Any, start: Any, end: Any, moved: Any = None) -> list[Select]:
     """Spent invoice lines, stock issued less returned, labour, reimbursed own-money buys.
 
     Values or bind parameters; `moved` is [from, before) for stock movements' timestamps
@@ -275,3 +221,57 @@ def _actual_parts(cost_centre_id, start, end, moved=None) -> list[Select]:
             OutOfPocketPurchase.bought_on.between(start, end),
         ),
     ]
+
+
+# ---- the budgets page and the home page's card --------------------------------------------------
+
+WATCH_SIZE = 3
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One cost centre on the budgets page: its position and its bar."""
+
+    position: BudgetPosition
+    segments: list[Segment]
+    mark: Decimal | None
+    description: str
+
+
+def budget_periods() -> list[tuple[date, date]]:
+    """The budget periods on file, newest first (bounded), for the period picker."""
+    rows = current_session().execute(
+        select(Budget.period_start, Budget.period_end)
+        .distinct()
+        .order_by(Budget.period_start.desc(), Budget.period_end.desc())
+        .limit(24)
+    )
+    return [(start, end) for start, end in rows]
+
+
+def budget_row(position: BudgetPosition) -> BudgetRow:
+    """A position with the geometry and words of its bar."""
+    figures = (position.budget, position.committed, position.actual)
+    return BudgetRow(
+        position=position,
+        segments=bar_segments(*figures),
+        mark=budget_mark(*figures),
+        description=bar_description(position.code, *figures),
+    )
+
+
+def budget_board(on: date | None = None) -> list[BudgetRow]:
+    """Every cost centre's budget position (the approval check's figures) with its bar."""
+    return [budget_row(position) for position in positions(on)]
+
+
+def budget_watch() -> list[BudgetRow]:
+    """The cost centres with the least budget left (share of budget), for the home page card."""
+
+    def left_share(row: BudgetRow) -> Decimal:
+        position = row.position
+        if position.budget <= 0:
+            return Decimal(0) if position.remaining >= 0 else Decimal(-1)
+        return position.remaining / position.budget
+
+    return sorted(budget_board(), key=left_share)[:WATCH_SIZE]
