@@ -13,9 +13,11 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
-from portal.services import costs, out_of_pocket
-from portal.services.out_of_pocket import HomeCard
-from portal.services.purchase_orders import buyer_counts
+from portal.read_models import out_of_pocket
+from portal.read_models.approvals import waiting_card
+from portal.read_models.out_of_pocket import HomeCard
+from portal.read_models.purchase_orders import buyer_counts
+from portal.services import costs
 
 QUEUE_SIZE = 8
 
@@ -129,9 +131,6 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
-    # Imported here: approvals -> work_orders -> dashboards would otherwise be a cycle.
-    from portal.services.approvals import waiting_card
-
     board.approvals = waiting_card(user)
     if user.has_role(Role.buyer):
         board.buying = buyer_counts()

@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.domain.approvals import STATUS_LABELS
+from portal.domain.labels import label
 from portal.domain.statuses import PurchaseRequestStatus as S
 from portal.forms import IdempotentForm
-from portal.services.approvals import LISTS
+from portal.read_models.approvals import LISTS
 
 
 class ListForm(FlaskForm):
@@ -24,7 +24,7 @@ class ListForm(FlaskForm):
     status = SelectField(
         "Status",
         choices=[("", "Any status")]
-        + [(s.value, STATUS_LABELS[s]) for s in (S.submitted, S.approved, S.rejected, S.ordered)],
+        + [(s.value, label(s)) for s in (S.submitted, S.approved, S.rejected, S.ordered)],
         default="",
         validators=[Optional()],
     )

@@ -1,0 +1,1 @@
+"""What pages show: plain reads returning dataclasses and rows, no unit of work."""
