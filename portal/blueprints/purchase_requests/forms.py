@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.domain.labels import label
@@ -17,14 +18,17 @@ class ListForm(FlaskForm):
 
     show = SelectField(
         "Show",
-        choices=list(LISTS.items()),
+        choices=[SelectChoice(key, words) for key, words in LISTS.items()],
         default="waiting",
         validators=[Optional()],
     )
     status = SelectField(
         "Status",
-        choices=[("", "Any status")]
-        + [(s.value, label(s)) for s in (S.submitted, S.approved, S.rejected, S.ordered)],
+        choices=[SelectChoice("", "Any status")]
+        + [
+            SelectChoice(s.value, label(s))
+            for s in (S.submitted, S.approved, S.rejected, S.ordered)
+        ],
         default="",
         validators=[Optional()],
     )
