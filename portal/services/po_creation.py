@@ -86,6 +86,7 @@ def order_lines(
     vendor_overrides: dict[int, int],
 ) -> list[PurchaseOrder]:
     """Draft POs for these PR lines inside the caller's transaction (requests already locked)."""
+    authorize(buyer, C.manage_purchase_orders)
     lines = list(
         session.scalars(
             select(PurchaseRequestLine)

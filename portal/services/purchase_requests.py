@@ -38,7 +38,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import audit, policy
 from portal.services._uow import locked, unit_of_work
-from portal.services.authz import authorize_on_work_order
+from portal.services.authz import authorize, authorize_on_work_order
 from portal.services.messagebus import publish
 from portal.services.numbering import next_number
 from portal.services.parts import Outcome, amount_text, restatus, uncovered
@@ -69,7 +69,9 @@ def request_missing(
     reason: str | None = None,
     today: date | None = None,
 ) -> Outcome:
-    """Raise a PR line for what the line is missing inside the caller's transaction."""
+    """Raise a PR line for what the line is missing inside the caller's transaction (the use case
+    calling it checks whose work order it is)."""
+    authorize(actor, C.plan_parts)
     item = line.item
     rules.check_may_take_stock_or_buy(wo.status)
     missing = uncovered(line)
