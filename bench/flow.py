@@ -52,7 +52,15 @@ from portal.models import (
     Vendor,
     VendorInvoice,
 )
-from portal.services import approvals, invoices, parts, purchase_orders, receiving, work_orders
+from portal.services import (
+    approvals,
+    invoices,
+    parts,
+    po_creation,
+    purchase_orders,
+    receiving,
+    work_orders,
+)
 from portal.services import purchase_requests as requests
 
 TARGET_FLOWS_PER_SECOND = 10.0
@@ -157,7 +165,7 @@ def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
     steps["approve PR"] += clock() - t
 
     t = clock()
-    [po] = purchase_orders.create_purchase_orders(
+    [po] = po_creation.create_purchase_orders(
         line_ids, buyer=u["buyer"], submission_id=uuid.uuid4().hex
     )
     purchase_orders.approve_purchase_order(po.id, actor=u["buyer"])

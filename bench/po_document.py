@@ -18,8 +18,8 @@ from decimal import Decimal
 from portal.domain import purchase_orders as rules
 from portal.domain.statuses import LineKind, PurchaseOrderStatus
 from portal.models import PurchaseOrder, PurchaseOrderLine, Vendor
+from portal.read_models.purchase_orders import LineView, PoPage
 from portal.services.po_document import render_pdf
-from portal.services.purchase_orders import LineView, PoPage
 
 
 def page_with(lines: int) -> PoPage:

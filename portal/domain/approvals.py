@@ -22,7 +22,7 @@ from portal.domain.statuses import PurchaseRequestStatus
 PENDING = "submitted"  # the only PR status a decision can be taken on
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
-# A purchase request's status in the requester's words (pages, badges, filters).
+# A purchase request's status in the requester's words: the `label` filter's table for it.
 STATUS_LABELS: dict[PurchaseRequestStatus, str] = {
     PurchaseRequestStatus.draft: "Draft",
     PurchaseRequestStatus.submitted: "Waiting for approval",
@@ -31,14 +31,6 @@ STATUS_LABELS: dict[PurchaseRequestStatus, str] = {
     PurchaseRequestStatus.ordered: "Ordered",
     PurchaseRequestStatus.cancelled: "Cancelled",
 }
-
-
-def status_label(value: str) -> str:
-    """A PR status in words; an unknown value as it is."""
-    try:
-        return STATUS_LABELS[PurchaseRequestStatus(value)]
-    except ValueError:
-        return str(value)
 
 
 class NoApprovalRule(NotAllowed):

@@ -43,3 +43,38 @@ class PartsArrived(Event):
     goods_receipt_id: int
     all_arrived: bool
     actor_id: int | None
+
+
+# -- purchasing: what purchasing decided that a work order reacts to
+
+
+@dataclass(frozen=True)
+class PartsRequested(Event):
+    """What a work order lacks was put on a purchase request: the work order waits for parts."""
+
+    work_order_id: int
+    purchase_request_id: int
+    actor_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PurchaseRequestRejected(Event):
+    """A purchase request was rejected. `parts_still_coming` when another request or order of
+    the same work order still brings parts to it."""
+
+    purchase_request_id: int
+    work_order_id: int | None
+    actor_id: int | None
+    reason: str
+    parts_still_coming: bool
+
+
+@dataclass(frozen=True)
+class ContractorAssigned(Event):
+    """A work order was given to an outside contractor (the vendor)."""
+
+    work_order_id: int
+    vendor_id: int
+    actor_id: int | None
+    reason: str

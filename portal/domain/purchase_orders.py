@@ -115,11 +115,17 @@ def line_amount(qty: Decimal, unit_price: Decimal, discount_percent: Decimal = Z
 
 
 class PricedLine(Protocol):
-    """Anything with a quantity, a unit price and a discount (a model row or a plain record)."""
+    """Anything with a quantity, a unit price and a discount (a model row or a plain record,
+    frozen or not: the total only reads them)."""
 
-    qty: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
+    @property
+    def qty(self) -> Decimal: ...
+
+    @property
+    def unit_price(self) -> Decimal: ...
+
+    @property
+    def discount_percent(self) -> Decimal: ...
 
 
 def po_total(lines: Iterable[PricedLine]) -> Decimal:

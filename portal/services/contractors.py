@@ -1,194 +1,42 @@
-"""Outside contractors on work orders: assign one, see what covers the work, request the service.
+"""Outside contractors on work orders: assign one, request the service at an agreed price, and the
+check that keeps uncovered work from starting.
 
 No work is ordered before its price is known. A contractor may be assigned at once (the page then
 says what is missing and offers "Raise a service request"), but the work order cannot move to
 in progress until the contractor has a valid service contract (a contract price on a service item
 or category, valid today) or an open service PO line for this work order. A blocked contractor
-cannot be assigned at all.
+cannot be assigned at all. What covers the work is read by `read_models.contractors.cover_for`.
+
+services.work_orders imports this module (`check_may_start`), so it imports no work order
+service: the work order follows an assignment by reacting to `ContractorAssigned`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal.domain import vendors as rules
-from portal.domain.errors import DomainError, NotAllowed, NotFound
-from portal.domain.money import format_money, money
+from portal.domain.errors import DomainError, NotFound
+from portal.domain.events import ContractorAssigned
+from portal.domain.money import money
 from portal.domain.parts import check_may_take_stock_or_buy, parse_quantity
-from portal.domain.roles import Role
+from portal.domain.permissions import Capability as C
 from portal.domain.sourcing import check_usable
-from portal.domain.statuses import (
-    ItemKind,
-    LineKind,
-    PurchaseOrderStatus,
-    PurchaseRequestStatus,
-)
+from portal.domain.statuses import LineKind
 from portal.domain.work_orders import WorkOrderStatus
-from portal.extensions import db
-from portal.models import (
-    Contract,
-    ContractPrice,
-    Item,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    PurchaseRequest,
-    PurchaseRequestLine,
-    User,
-    Vendor,
-    WorkOrder,
-)
+from portal.models import Item, PurchaseRequestLine, User, Vendor, WorkOrder
 from portal.models.base import utcnow
-from portal.services import audit, sourcing
-from portal.services._uow import earlier_submission, unit_of_work
-from portal.services.parts import lock_row
-from portal.services.purchase_requests import _new_request, _open_request
-from portal.services.work_orders import move_work_order
+from portal.read_models import sourcing
+from portal.read_models.contractors import cover_for
+from portal.services import audit
+from portal.services._uow import locked, submitted_once, unit_of_work
+from portal.services.authz import authorize
+from portal.services.messagebus import publish
+from portal.services.purchase_requests import new_request, open_request
 
-OPEN_PO = (
-    PurchaseOrderStatus.approved,
-    PurchaseOrderStatus.issued,
-    PurchaseOrderStatus.partially_received,
-)
-PENDING_PR = (PurchaseRequestStatus.draft, PurchaseRequestStatus.submitted)
-REQUESTERS = (Role.supervisor, Role.buyer)
-
-
-# ---------------------------------------------------------------- reads
-
-
-def cover_for(
-    session: Session, wo: WorkOrder, vendor: Vendor, *, today: date | None = None
-) -> rules.ContractorCover:
-    """What lets `vendor` work on `wo`: valid service contracts, open service POs, pending PRs."""
-    on = today or date.today()
-    service_categories = select(Item.category).where(Item.kind == ItemKind.service.value)
-    contracts = session.scalars(
-        select(Contract.reference)
-        .join(ContractPrice, ContractPrice.contract_id == Contract.id)
-        .outerjoin(Item, Item.id == ContractPrice.item_id)
-        .where(
-            Contract.vendor_id == vendor.id,
-            Contract.valid_from <= on,
-            Contract.valid_to >= on,
-            or_(
-                Item.kind == ItemKind.service.value,
-                ContractPrice.item_id.is_(None) & ContractPrice.category.in_(service_categories),
-            ),
-        )
-        .distinct()
-        .order_by(Contract.reference)
-    ).all()
-    orders = session.scalars(
-        select(PurchaseOrder.number)
-        .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
-        .where(
-            PurchaseOrder.vendor_id == vendor.id,
-            PurchaseOrder.status.in_([s.value for s in OPEN_PO]),
-            PurchaseOrderLine.kind == LineKind.service.value,
-            PurchaseOrderLine.work_order_id == wo.id,
-        )
-        .distinct()
-        .order_by(PurchaseOrder.number)
-    ).all()
-    requests = session.scalars(
-        select(PurchaseRequest.number)
-        .join(PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id)
-        .where(
-            PurchaseRequest.work_order_id == wo.id,
-            PurchaseRequest.status.in_([s.value for s in PENDING_PR]),
-            PurchaseRequestLine.kind == LineKind.service.value,
-            PurchaseRequestLine.suggested_vendor_id == vendor.id,
-        )
-        .distinct()
-        .order_by(PurchaseRequest.number)
-    ).all()
-    return rules.ContractorCover(
-        vendor_name=vendor.name,
-        contract_references=tuple(contracts),
-        po_numbers=tuple(orders),
-        requested_on=tuple(requests),
-    )
-
-
-@dataclass
-class ServiceLineView:
-    """A service PR line raised for this work order, as the panel lists it."""
-
-    pr_number: str
-    pr_status: str
-    description: str
-    qty: Decimal
-    uom: str
-    unit_price: Decimal
-    vendor: str | None
-
-
-@dataclass
-class ContractorPanel:
-    """The contractor section of a work order page."""
-
-    contractor: Vendor | None
-    cover: rules.ContractorCover | None
-    choices: list[Vendor] = field(default_factory=list)
-    service_lines: list[ServiceLineView] = field(default_factory=list)
-    open: bool = True  # the work order can still change hands
-
-
-def panel_for(wo: WorkOrder) -> ContractorPanel:
-    """The contractor section of `wo`: at most five queries, whatever the data."""
-    session = db.session
-    is_open = wo.status not in (
-        WorkOrderStatus.completed,
-        WorkOrderStatus.closed,
-        WorkOrderStatus.cancelled,
-    )
-    contractor = session.get(Vendor, wo.assignee_vendor_id) if wo.assignee_vendor_id else None
-    cover = cover_for(session, wo, contractor) if contractor is not None else None
-    choices = (
-        list(
-            session.scalars(
-                select(Vendor)
-                .where(Vendor.is_contractor.is_(True))
-                .order_by(Vendor.status, Vendor.name)
-                .limit(100)
-            )
-        )
-        if is_open
-        else []
-    )
-    lines = [
-        ServiceLineView(
-            pr_number=line.purchase_request.number,
-            pr_status=line.purchase_request.status.value,
-            description=line.description,
-            qty=line.qty,
-            uom=line.uom,
-            unit_price=line.unit_price,
-            vendor=line.suggested_vendor.name if line.suggested_vendor else None,
-        )
-        for line in session.scalars(
-            select(PurchaseRequestLine)
-            .join(PurchaseRequest, PurchaseRequest.id == PurchaseRequestLine.purchase_request_id)
-            .where(
-                PurchaseRequest.work_order_id == wo.id,
-                PurchaseRequestLine.kind == LineKind.service.value,
-                PurchaseRequestLine.part_line_id.is_(None),
-            )
-            .options(
-                joinedload(PurchaseRequestLine.purchase_request),
-                joinedload(PurchaseRequestLine.suggested_vendor),
-            )
-            .order_by(PurchaseRequestLine.id)
-            .limit(20)
-        )
-    ]
-    return ContractorPanel(contractor, cover, choices, lines, is_open)
+FINISHED = (WorkOrderStatus.completed, WorkOrderStatus.closed, WorkOrderStatus.cancelled)
 
 
 def check_may_start(session: Session, wo: WorkOrder) -> None:
@@ -204,37 +52,20 @@ def check_may_start(session: Session, wo: WorkOrder) -> None:
     rules.check_may_start(cover_for(session, wo, vendor), wo.number)
 
 
-# ---------------------------------------------------------------- writes
-
-
-@dataclass
-class ContractorOutcome:
-    """What a contractor action did, in words, and how it should read."""
-
-    wo_id: int
-    message: str
-    tone: str = "success"  # success, warning
-
-
-def assign_contractor(wo_id: int, *, vendor_id: int, actor: User) -> ContractorOutcome:
-    """Give the work to an outside contractor; blocked ones are refused, uncovered ones warned."""
-    if not actor.has_role(Role.supervisor):
-        raise NotAllowed("Only a supervisor gives work to an outside contractor.")
+@submitted_once("assign_contractor")
+def assign_contractor(wo_id: int, *, vendor_id: int, actor: User) -> WorkOrder:
+    """Give the work to an outside contractor; blocked ones are refused, uncovered ones warned
+    (`read_models.contractors.assignment_outcome` says which)."""
+    authorize(actor, C.assign_contractor)
     with unit_of_work() as session:
-        wo = lock_row(session, WorkOrder, wo_id)
-        if wo is None:
-            raise NotFound(f"Work order {wo_id} does not exist.")
+        wo = locked(session, WorkOrder, wo_id)
         vendor = session.get(Vendor, vendor_id)
         if vendor is None:
             raise NotFound("That contractor does not exist.")
         if not vendor.is_contractor:
             raise DomainError(f"{vendor.name} is not an outside contractor.")
         check_usable(sourcing.vendor_facts(vendor))  # BlockedVendor, with the reason
-        if wo.status in (
-            WorkOrderStatus.completed,
-            WorkOrderStatus.closed,
-            WorkOrderStatus.cancelled,
-        ):
+        if wo.status in FINISHED:
             raise DomainError(f"{wo.number} is {wo.status.value}: it can no longer be assigned.")
         cover = cover_for(session, wo, vendor)
         before = {
@@ -257,32 +88,19 @@ def assign_contractor(wo_id: int, *, vendor_id: int, actor: User) -> ContractorO
                 },
                 why=cover.text,
             )
-        if wo.status is WorkOrderStatus.requested:
-            move_work_order(session, wo, WorkOrderStatus.approved, actor=actor, reason=None)
-        if wo.status is WorkOrderStatus.approved:
-            move_work_order(
-                session,
-                wo,
-                WorkOrderStatus.assigned,
-                actor=actor,
+        publish(
+            session,
+            ContractorAssigned(
+                work_order_id=wo.id,
+                vendor_id=vendor.id,
+                actor_id=actor.id,
                 reason=f"Assigned to {vendor.name} (contractor)",
-            )
-        number = wo.number
-    if cover.covered:
-        return ContractorOutcome(wo_id, f"{number} assigned to {vendor.name}. {cover.text}")
-    return ContractorOutcome(wo_id, f"{number} assigned to {vendor.name}. {cover.text}", "warning")
+            ),
+        )
+    return wo
 
 
-@dataclass
-class ServiceRequested:
-    """The service PR line raised (or found again for a repeated submission)."""
-
-    wo_id: int
-    line_id: int
-    pr_number: str
-    message: str
-
-
+@submitted_once("request_service")
 def request_service(
     wo_id: int,
     *,
@@ -292,16 +110,14 @@ def request_service(
     uom: str,
     unit_price: Decimal | str,
     actor: User,
-    submission_id: str,
     item_id: int | None = None,
-) -> ServiceRequested:
+) -> PurchaseRequestLine:
     """Raise a service PR line for the work order with the contractor and the agreed price.
 
-    The line goes on the work order's open PR (or a new one); the same submission_id twice gives
+    The line goes on the work order's open PR (or a new one); the same form posted twice gives
     one line. Blocked vendors are refused; the sourcing warnings are kept on the line.
     """
-    if not actor.has_role(*REQUESTERS):
-        raise NotAllowed("Only a supervisor or a buyer raises a service request.")
+    authorize(actor, C.request_service)
     what = " ".join((description or "").split())[:200]
     if len(what) < 3:
         raise DomainError("Say what service is needed, in a few words.")
@@ -316,44 +132,18 @@ def request_service(
         raise DomainError(
             "Give the agreed unit price: no work is ordered before its price is known."
         )
-    try:
-        with unit_of_work() as session:
-            line = earlier_submission(session, PurchaseRequestLine, submission_id)
-            if line is None:
-                line = _add_service_line(
-                    session,
-                    wo_id,
-                    vendor_id=vendor_id,
-                    description=what,
-                    qty=amount,
-                    uom=unit,
-                    unit_price=price,
-                    actor=actor,
-                    submission_id=submission_id,
-                    item_id=item_id,
-                )
-            done = _requested(wo_id, line)
-    except IntegrityError:
-        # A double tap that raced the first post past the check above: the first one won.
-        line = earlier_submission(db.session, PurchaseRequestLine, submission_id)
-        if line is None:
-            raise
-        done = _requested(wo_id, line)
-    return done
-
-
-def _requested(wo_id: int, line: PurchaseRequestLine) -> ServiceRequested:
-    """The outcome of a service request, in plain values that outlive the session."""
-    number = line.purchase_request.number
-    return ServiceRequested(
-        wo_id=wo_id,
-        line_id=line.id,
-        pr_number=number,
-        message=(
-            f"Requested {line.description} ({line.qty.normalize():f} {line.uom} at "
-            f"{format_money(line.unit_price)}) on {number}."
-        ),
-    )
+    with unit_of_work() as session:
+        return _add_service_line(
+            session,
+            wo_id,
+            vendor_id=vendor_id,
+            description=what,
+            qty=amount,
+            uom=unit,
+            unit_price=price,
+            actor=actor,
+            item_id=item_id,
+        )
 
 
 def _add_service_line(
@@ -366,14 +156,11 @@ def _add_service_line(
     uom: str,
     unit_price: Decimal,
     actor: User,
-    submission_id: str,
     item_id: int | None,
 ) -> PurchaseRequestLine:
     """Add the service line inside the caller's transaction, audited."""
     # Work order first: two requests for one WO never open two PRs at once.
-    wo = lock_row(session, WorkOrder, wo_id)
-    if wo is None:
-        raise NotFound(f"Work order {wo_id} does not exist.")
+    wo = locked(session, WorkOrder, wo_id)
     check_may_take_stock_or_buy(wo.status)
     vendor = sourcing.check_vendor_usable(session, vendor_id)
     item = session.get(Item, item_id) if item_id else None
@@ -388,9 +175,9 @@ def _add_service_line(
         category=item.category if item else None,
         description=description,
     )
-    pr, new = _open_request(session, wo), False
+    pr, new = open_request(session, wo), False
     if pr is None:
-        pr, new = _new_request(session, wo, actor=actor, now=utcnow()), True
+        pr, new = new_request(session, wo, actor=actor, now=utcnow()), True
         pr.reason = f"Service for {wo.number}: {wo.title}"[:1000]
     line = PurchaseRequestLine(
         purchase_request_id=pr.id,
@@ -402,7 +189,6 @@ def _add_service_line(
         unit_price=unit_price,
         suggested_vendor_id=vendor.id,
         policy_warnings=[w.as_dict() for w in warnings] or None,  # coded: reports count them
-        submission_id=submission_id,
     )
     line.purchase_request = pr
     session.add(line)

@@ -13,10 +13,11 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.read_models import out_of_pocket
+from portal.read_models.approvals import waiting_card
+from portal.read_models.out_of_pocket import HomeCard
+from portal.read_models.purchase_orders import buyer_counts
 from portal.read_models import budgets
-from portal.services import out_of_pocket
-from portal.services.out_of_pocket import HomeCard
-from portal.services.purchase_orders import buyer_counts
 
 QUEUE_SIZE = 8
 
@@ -44,7 +45,7 @@ class HomeBoard:
     approvals: object | None = None  # services.approvals.WaitingCard: PRs waiting for this person
     buying: object | None = None  # services.purchase_orders.BuyerCounts, for buyers
     parts_arrived: list = field(default_factory=list)  # receiving.ArrivedCard, newest first
-    budgets: list = field(default_factory=list)  # read_models.budgets.BudgetRow, for money roles
+    budgets: list = field(default_factory=list)  # services.costs.BudgetRow, for money roles
     purchasing: HomeCard | None = None  # out-of-pocket review, maverick spend, policy
 
 
@@ -130,9 +131,6 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     ]
     if team_view:
         board.team = team_load(now)
-    # Imported here: approvals -> work_orders -> dashboards would otherwise be a cycle.
-    from portal.services.approvals import waiting_card
-
     board.approvals = waiting_card(user)
     if user.has_role(Role.buyer):
         board.buying = buyer_counts()

@@ -16,7 +16,6 @@ so PR statuses, approvals, part lines, work order comments and the audit trail a
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -180,7 +179,5 @@ def load_demo_approvals(session: Session) -> str:
         for who, verb, reason in decisions:
             approver = people[who]
             record = record_approval if verb == "approve" else record_rejection
-            record(
-                session, pr, approver=approver, reason=reason, submission_id=secrets.token_hex(16)
-            )
+            record(session, pr, approver=approver, reason=reason)
     return f"Demo approvals: {raised} purchase requests."

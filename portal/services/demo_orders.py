@@ -40,7 +40,8 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import audit
 from portal.services.numbering import next_number
-from portal.services.purchase_orders import approve_in, close_in, issue_in, order_lines
+from portal.services.po_creation import order_lines
+from portal.services.purchase_orders import approve_in, close_in, issue_in
 
 CONVEYOR = "Replace worn V-belts on case conveyor"
 COMPRESSOR = "Compressor 1 air and oil filter change"
@@ -146,9 +147,7 @@ def load_demo_orders(session: Session) -> str:
     for key in ("issued", "partial", "closed", "draft", "cleaning"):
         if key not in line_ids:
             continue
-        (po,) = order_lines(
-            session, line_ids[key], buyer=buyer, submission_id=None, vendor_overrides={}
-        )
+        (po,) = order_lines(session, line_ids[key], buyer=buyer, vendor_overrides={})
         made += 1
         if key == "draft":
             po.notes = "FlowTech can deliver tomorrow; NBS needs a week. Confirm before approving."

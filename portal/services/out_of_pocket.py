@@ -1,109 +1,29 @@
-"""Out-of-pocket purchases: a technician paid with their own money; reviewed, then reimbursed
-or refused (never by the person who bought).
+"""Out-of-pocket purchases: a technician paid with their own money on a work order (their own or
+an unassigned one); reviewed, then reimbursed or refused (never by the person who bought).
+
+Recording and reviewing are each one transaction on a locked row (the work order; the purchase),
+and the same form posted twice does the work once (`submitted_once`). What the pages show is
+`read_models.out_of_pocket`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
-
 from portal.domain import out_of_pocket as rules
-from portal.domain.errors import NotFound
 from portal.domain.money import quantity
+from portal.domain.permissions import Capability as C
 from portal.domain.statuses import OutOfPocketStatus
 from portal.domain.uploads import check_photo
-from portal.extensions import db
 from portal.models import Attachment, OutOfPocketPurchase, User, WorkOrder
 from portal.models.base import utcnow
 from portal.services import audit
-from portal.services._uow import earlier_submission, unit_of_work
-
-QUEUE_LIMIT = 100
-
-
-@dataclass
-class WorkOrderPurchases:
-    """The out-of-pocket section of a work order page."""
-
-    purchases: list[OutOfPocketPurchase]
-    total: Decimal
-    open_count: int
+from portal.services._uow import locked, submitted_once, unit_of_work
+from portal.services.authz import authorize, authorize_on_work_order
 
 
-def for_work_order(wo_id: int) -> WorkOrderPurchases:
-    """The work order's out-of-pocket buys, newest first, with who bought and reviewed (1 query)."""
-    purchases = list(
-        db.session.scalars(
-            select(OutOfPocketPurchase)
-            .where(OutOfPocketPurchase.work_order_id == wo_id)
-            .options(
-                joinedload(OutOfPocketPurchase.user), joinedload(OutOfPocketPurchase.reviewed_by)
-            )
-            .order_by(OutOfPocketPurchase.id.desc())
-            .limit(50)
-        )
-    )
-    return WorkOrderPurchases(
-        purchases=purchases,
-        total=rules.total(
-            [p.amount for p in purchases if p.status is not OutOfPocketStatus.refused]
-        ),
-        open_count=sum(1 for p in purchases if p.status is OutOfPocketStatus.submitted),
-    )
-
-
-def review_queue() -> list[OutOfPocketPurchase]:
-    """Purchases waiting for review, oldest first, with their work order and buyer (1 query)."""
-    return list(
-        db.session.scalars(
-            select(OutOfPocketPurchase)
-            .where(OutOfPocketPurchase.status == OutOfPocketStatus.submitted)
-            .options(
-                joinedload(OutOfPocketPurchase.user), joinedload(OutOfPocketPurchase.work_order)
-            )
-            .order_by(OutOfPocketPurchase.created_at, OutOfPocketPurchase.id)
-            .limit(QUEUE_LIMIT)
-        )
-    )
-
-
-def waiting_count() -> int:
-    """How many purchases wait for review (for the home card)."""
-    return db.session.scalar(
-        select(func.count(OutOfPocketPurchase.id)).where(
-            OutOfPocketPurchase.status == OutOfPocketStatus.submitted
-        )
-    )
-
-
-def get(purchase_id: int) -> OutOfPocketPurchase:
-    """One purchase with its work order and people, or NotFound."""
-    found = db.session.scalar(
-        select(OutOfPocketPurchase)
-        .where(OutOfPocketPurchase.id == purchase_id)
-        .options(
-            joinedload(OutOfPocketPurchase.user),
-            joinedload(OutOfPocketPurchase.work_order),
-            joinedload(OutOfPocketPurchase.reviewed_by),
-        )
-    )
-    if found is None:
-        raise NotFound(f"Out-of-pocket purchase {purchase_id} does not exist.")
-    return found
-
-
-def _locked_order(session: Session, wo_id: int) -> WorkOrder:
-    """The work order, or NotFound."""
-    wo = session.get(WorkOrder, wo_id)
-    if wo is None:
-        raise NotFound(f"Work order {wo_id} does not exist.")
-    return wo
-
-
+@submitted_once("submit_out_of_pocket")
 def submit_purchase(
     wo_id: int,
     *,
@@ -115,11 +35,11 @@ def submit_purchase(
     why: str,
     receipt: tuple[bytes, str] | None,
     actor: User,
-    submission_id: str,
     today: date | None = None,
 ) -> OutOfPocketPurchase:
     """Record what a technician bought with their own money on a work order, with the receipt
-    photo; flagged for review. The same submission_id twice records it once."""
+    photo; flagged for review. The same form posted twice records it once."""
+    authorize(actor, C.record_out_of_pocket)
     claim = rules.check_claim(
         description=description,
         shop_name=shop_name,
@@ -133,10 +53,8 @@ def submit_purchase(
     data, filename = receipt
     content_type = check_photo(data, filename)
     with unit_of_work() as session:
-        earlier = earlier_submission(session, OutOfPocketPurchase, submission_id)
-        if earlier is not None:
-            return earlier
-        wo = _locked_order(session, wo_id)
+        wo = locked(session, WorkOrder, wo_id)
+        authorize_on_work_order(actor, C.record_out_of_pocket, wo)
         rules.check_work_order_open(wo.status)
         photo = Attachment(
             work_order_id=wo.id,
@@ -159,7 +77,6 @@ def submit_purchase(
             why=claim.why,
             receipt_attachment_id=photo.id,
             status=OutOfPocketStatus.submitted,
-            submission_id=submission_id,
         )
         session.add(purchase)
         session.flush()
@@ -181,17 +98,23 @@ def submit_purchase(
     return purchase
 
 
+@submitted_once("review_out_of_pocket")
 def review_purchase(
     purchase_id: int, *, approve: bool, reason: str | None, actor: User
 ) -> OutOfPocketPurchase:
     """Approve for reimbursement or refuse (a reason is needed); never one's own purchase.
 
-    A conditional update on the status: of two reviewers at once, only the first decides.
+    The purchase is locked first: of two reviewers at once, the second waits and is told the
+    first has decided.
     """
+    authorize(actor, C.review_out_of_pocket)
     with unit_of_work() as session:
-        purchase = session.get(OutOfPocketPurchase, purchase_id)
-        if purchase is None:
-            raise NotFound(f"Out-of-pocket purchase {purchase_id} does not exist.")
+        purchase = locked(
+            session,
+            OutOfPocketPurchase,
+            purchase_id,
+            missing=f"Out-of-pocket purchase {purchase_id} does not exist.",
+        )
         decision = rules.check_review(
             buyer_id=purchase.user_id,
             reviewer_id=actor.id,
@@ -199,24 +122,10 @@ def review_purchase(
             approve=approve,
             reason=reason,
         )
-        now = utcnow()
-        changed = session.execute(
-            update(OutOfPocketPurchase)
-            .where(
-                OutOfPocketPurchase.id == purchase_id,
-                OutOfPocketPurchase.status == OutOfPocketStatus.submitted,
-            )
-            .values(
-                status=decision.status,
-                reviewed_by_id=actor.id,
-                review_reason=decision.reason,
-                reviewed_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
-            raise rules.ClaimRefused("Someone else has just reviewed this purchase.")
-        session.refresh(purchase)
+        purchase.status = decision.status
+        purchase.reviewed_by_id = actor.id
+        purchase.review_reason = decision.reason
+        purchase.reviewed_at = utcnow()
         audit.record(
             session,
             actor=actor,
@@ -230,25 +139,3 @@ def review_purchase(
             why=decision.reason,
         )
     return purchase
-
-
-@dataclass
-class HomeCard:
-    """The purchasing card on the home page: what waits for review and where the policy lives."""
-
-    waiting: int | None  # None: the user does not review out-of-pocket purchases
-    show_maverick: bool
-    show_policy: bool
-
-
-def home_card(user: User) -> HomeCard | None:
-    """The card for reviewers, buyers, approvers and admins; None for everyone else (1 query)."""
-    reviews = user.has_role("supervisor", "approver")
-    maverick = user.has_role("buyer", "approver", "supervisor")
-    if not (reviews or maverick):  # admin holds every role, so admins see the card too
-        return None
-    return HomeCard(
-        waiting=waiting_count() if reviews else None,
-        show_maverick=maverick,
-        show_policy=user.has_role("admin"),
-    )

@@ -8,14 +8,16 @@ and a long order flows onto more pages with the column headings repeated.
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from portal.domain import labels
 from portal.domain.money import format_money, format_qty
-from portal.domain.purchase_orders import STATUS_LABELS
-from portal.services.purchase_orders import PoPage
+from portal.models import PurchaseOrder
+from portal.read_models.purchase_orders import PoPage
 
 PAPER = {"a4": "A4", "letter": "Letter"}
 # Column widths in mm for: no, description (+WO), qty, uom, unit price, disc %, amount.
@@ -65,17 +67,24 @@ def render_pdf(view: PoPage, *, paper: str = "a4", company: str = "Field Portal"
     pdf.set_margins(14, 14, 14)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
-    width = pdf.epw
+    _heading(pdf, view, company)
+    _parties(pdf, po)
+    _terms(pdf, po)
+    _lines(pdf, view)
+    _closing(pdf, view)
+    return bytes(pdf.output())
 
-    # Heading and the QR code, top right.
-    qr_size = 30
+
+def _heading(pdf: FPDF, view: PoPage, company: str) -> None:
+    """Heading, status, date and buyer, with the QR code top right."""
+    po, width, qr_size = view.po, pdf.epw, 30
     pdf.image(io.BytesIO(qr_png(po.number)), x=pdf.l_margin + width - qr_size, y=12, w=qr_size)
     pdf.set_font("helvetica", "B", 18)
     pdf.cell(width - qr_size, 9, "PURCHASE ORDER", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("helvetica", "B", 14)
     pdf.cell(width - qr_size, 8, _latin(po.number), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("helvetica", size=9)
-    status = STATUS_LABELS[po.status]
+    status = labels.label(po.status)
     revision = f" - revision {po.revision}" if po.revision else ""
     dated = po.issued_at or po.approved_at or po.created_at
     pdf.cell(
@@ -94,8 +103,10 @@ def render_pdf(view: PoPage, *, paper: str = "a4", company: str = "Field Portal"
     )
     pdf.set_y(max(pdf.get_y(), 12 + qr_size) + 4)
 
-    # Vendor and ship-to side by side.
-    half = (width - 6) / 2
+
+def _parties(pdf: FPDF, po: PurchaseOrder) -> None:
+    """Vendor and ship-to side by side."""
+    half = (pdf.epw - 6) / 2
     top = pdf.get_y()
     vendor = po.vendor
     vendor_lines = [vendor.name, vendor.address, vendor.contact_name, vendor.email, vendor.phone]
@@ -104,20 +115,24 @@ def render_pdf(view: PoPage, *, paper: str = "a4", company: str = "Field Portal"
     _block(pdf, "Ship to", [po.ship_to or "-"], x=pdf.l_margin + half + 6, w=half, top=top)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 3)
 
-    # Terms.
+
+def _terms(pdf: FPDF, po: PurchaseOrder) -> None:
+    """Payment terms, currency and, for a service PO, its frequency and billing."""
     terms = [("Payment terms", po.payment_terms), ("Currency", po.currency)]
     if po.service_frequency:
         terms.append(("Service frequency", po.service_frequency))
     if po.billing_schedule:
         terms.append(("Billing schedule", po.billing_schedule))
-    for label, value in terms:
+    for name, value in terms:
         pdf.set_font("helvetica", "B", 9)
-        pdf.cell(38, 5, _latin(label))
+        pdf.cell(38, 5, _latin(name))
         pdf.set_font("helvetica", size=9)
         pdf.cell(0, 5, _latin(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
 
-    # Lines.
+
+def _lines(pdf: FPDF, view: PoPage) -> None:
+    """The lines under their heading, each with its work order and expected date."""
     _line_heading(pdf)
     for row in view.lines:
         ln = row.line
@@ -140,11 +155,13 @@ def render_pdf(view: PoPage, *, paper: str = "a4", company: str = "Field Portal"
         ]
         _line_row(pdf, cells)
 
-    # Total.
+
+def _closing(pdf: FPDF, view: PoPage) -> None:
+    """The total, the notes to the vendor and what to quote on delivery notes and invoices."""
+    po = view.po
     pdf.ln(2)
     pdf.set_font("helvetica", "B", 11)
-    label_w = width - 40
-    pdf.cell(label_w, 7, "Total", align="R")
+    pdf.cell(pdf.epw - 40, 7, "Total", align="R")
     pdf.cell(40, 7, _latin(format_money(view.total, po.currency)), align="R")
     pdf.ln(9)
     if po.notes:
@@ -165,7 +182,6 @@ def render_pdf(view: PoPage, *, paper: str = "a4", company: str = "Field Portal"
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    return bytes(pdf.output())
 
 
 def _block(pdf: FPDF, title: str, lines: list[str], *, x: float, w: float, top: float) -> None:
@@ -202,7 +218,9 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
         if pdf.get_string_width(paragraph) <= room:
             lines.append(paragraph)
         else:
-            lines.extend(pdf.multi_cell(width, 4.5, paragraph, dry_run=True, output="LINES"))
+            found = pdf.multi_cell(width, 4.5, paragraph, dry_run=True, output="LINES")
+            # fpdf2 types the result as a union over every `output`; "LINES" gives list[str].
+            lines.extend(cast(list[str], found))
     return lines or [""]
 
 

@@ -1,42 +1,31 @@
-"""The purchasing policy: keep its rules (audited), and evaluate a need against them.
+"""The purchasing policy: keep its rules (audited, by those who manage the policy), and evaluate a
+need against them.
 
 Other features call `decisions_for(session, need)` inside their own transaction to learn whether
 a need must go through a PO and why, in words; the rules themselves are pure (domain/policy.py).
+Each change is one transaction on a locked rule; the same form posted twice changes it once.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.domain import policy as rules
-from portal.domain.errors import NotFound
-from portal.domain.statuses import ItemKind
-from portal.extensions import db
+from portal.domain.permissions import Capability as C
 from portal.models import PolicyRule, User
+from portal.read_models.policy import as_rule
 from portal.services import audit
-from portal.services._uow import earlier_submission, unit_of_work
-
-
-def _as_rule(row: PolicyRule) -> rules.Rule:
-    """The pure rule behind a stored row."""
-    return rules.Rule(
-        name=row.name,
-        kind=rules.RuleKind(row.kind),
-        amount=row.amount,
-        categories=tuple(row.categories or ()),
-        item_kinds=tuple(ItemKind(k) for k in row.item_kinds or ()),
-        message=row.message,
-        rule_id=row.id,
-    )
+from portal.services._uow import locked, submitted_once, unit_of_work
+from portal.services.authz import authorize
 
 
 def active_rules(session: Session) -> list[rules.Rule]:
     """Every active rule, oldest first (one query)."""
-    return [_as_rule(row) for row in session.scalars(_ACTIVE_RULES)]
+    return [as_rule(row) for row in session.scalars(_ACTIVE_RULES)]
 
 
 # Built once: every part bought asks the policy (building it cost about as much as running it).
@@ -46,40 +35,6 @@ _ACTIVE_RULES = select(PolicyRule).where(PolicyRule.active.is_(True)).order_by(P
 def decisions_for(session: Session, need: rules.Need) -> list[rules.Decision]:
     """What the active policy says about this need: one decision per rule that requires a PO."""
     return rules.evaluate(need, active_rules(session))
-
-
-# ---------------------------------------------------------------- reads for pages
-
-
-def list_rules() -> list[PolicyRule]:
-    """All rules, active first, then by name (a bounded list: a policy has a few dozen at most)."""
-    return list(
-        db.session.scalars(
-            select(PolicyRule).order_by(PolicyRule.active.desc(), PolicyRule.name).limit(200)
-        )
-    )
-
-
-def get_rule(rule_id: int) -> PolicyRule:
-    """One rule, or NotFound."""
-    row = db.session.get(PolicyRule, rule_id)
-    if row is None:
-        raise NotFound(f"Policy rule {rule_id} does not exist.")
-    return row
-
-
-def describe(row: PolicyRule) -> str:
-    """What a stored rule says, in a sentence for the rules list."""
-    rule = _as_rule(row)
-    if rule.kind is rules.RuleKind.amount_at_least:
-        return (
-            f"PO required from {rules.format_money(rule.amount)} "
-            f"for {rules.scope_words(rule.item_kinds)}."
-        )
-    if rule.kind is rules.RuleKind.category_always:
-        return f"PO always required for {', '.join(rule.categories)}."
-    where = f" in {', '.join(rule.categories)}" if rule.categories else ""
-    return f"PO required when the vendor is not preferred{where} and has no contract."
 
 
 # ---------------------------------------------------------------- writes
@@ -106,6 +61,7 @@ def _name_taken(session: Session, name: str, except_id: int | None = None) -> bo
     return session.scalar(stmt.limit(1)) is not None
 
 
+@submitted_once("create_policy_rule")
 def create_rule(
     *,
     name: str,
@@ -115,9 +71,9 @@ def create_rule(
     item_kinds: list[str],
     message: str | None,
     actor: User,
-    submission_id: str,
 ) -> PolicyRule:
-    """Add a rule to the policy (active at once); the same submission_id twice adds it once."""
+    """Add a rule to the policy (active at once); the same form posted twice adds it once."""
+    authorize(actor, C.manage_policy)
     rule = rules.build_rule(
         name=name,
         kind=kind,
@@ -127,9 +83,6 @@ def create_rule(
         message=message,
     )
     with unit_of_work() as session:
-        earlier = earlier_submission(session, PolicyRule, submission_id)
-        if earlier is not None:
-            return earlier
         if _name_taken(session, rule.name):
             raise rules.PolicyError(f"A rule named {rule.name} already exists.")
         row = PolicyRule(
@@ -141,7 +94,6 @@ def create_rule(
             message=rule.message,
             active=True,
             created_by_id=actor.id,
-            submission_id=submission_id,
         )
         session.add(row)
         try:
@@ -159,6 +111,7 @@ def create_rule(
     return row
 
 
+@submitted_once("update_policy_rule")
 def update_rule(
     rule_id: int,
     *,
@@ -172,6 +125,7 @@ def update_rule(
     reason: str | None = None,
 ) -> PolicyRule:
     """Change a rule; the audit trail keeps each changed field before and after."""
+    authorize(actor, C.manage_policy)
     rule = rules.build_rule(
         name=name,
         kind=kind,
@@ -182,9 +136,7 @@ def update_rule(
         rule_id=rule_id,
     )
     with unit_of_work() as session:
-        row = session.get(PolicyRule, rule_id, with_for_update=True)
-        if row is None:
-            raise NotFound(f"Policy rule {rule_id} does not exist.")
+        row = locked(session, PolicyRule, rule_id)
         if _name_taken(session, rule.name, except_id=rule_id):
             raise rules.PolicyError(f"A rule named {rule.name} already exists.")
         before = _snapshot(row)
@@ -214,22 +166,16 @@ def update_rule(
     return row
 
 
+@submitted_once("set_policy_rule_active")
 def set_rule_active(
     rule_id: int, *, active: bool, actor: User, reason: str | None = None
 ) -> PolicyRule:
-    """Deactivate (or bring back) a rule; a conditional update, so a double tap changes it once."""
+    """Deactivate (or bring back) a rule, on the locked row: a rule already so changes nothing."""
+    authorize(actor, C.manage_policy)
     with unit_of_work() as session:
-        row = session.get(PolicyRule, rule_id)
-        if row is None:
-            raise NotFound(f"Policy rule {rule_id} does not exist.")
-        changed = session.execute(
-            update(PolicyRule)
-            .where(PolicyRule.id == rule_id, PolicyRule.active.is_(not active))
-            .values(active=active)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed:
-            session.refresh(row)
+        row = locked(session, PolicyRule, rule_id)
+        if row.active is not active:
+            row.active = active
             audit.record(
                 session,
                 actor=actor,

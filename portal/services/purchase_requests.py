@@ -2,7 +2,7 @@
 
 A part line not (fully) met from stock becomes a PR line for the uncovered quantity, on the work
 order's open purchase request or a new one, priced from a valid contract or a preferred vendor;
-the work order then waits for parts.
+the work order then waits for parts (it reacts to `PartsRequested`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from portal.domain import parts as rules
 from portal.domain import policy as policy_rules
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.events import PartsRequested
 from portal.domain.money import line_total, quantity
 from portal.domain.numbering import Sequence
+from portal.domain.permissions import Capability as C
 from portal.domain.statuses import ItemKind, PurchaseRequestStatus, VendorStatus
-from portal.domain.work_orders import WorkOrderStatus
 from portal.models import (
     Approval,
     Contract,
@@ -36,17 +37,11 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, policy
-from portal.services._uow import unit_of_work
+from portal.services._uow import locked, unit_of_work
+from portal.services.authz import authorize, authorize_on_work_order
+from portal.services.messagebus import publish
 from portal.services.numbering import next_number
-from portal.services.parts import (
-    Outcome,
-    amount_text,
-    lock_row,
-    locked_line,
-    restatus,
-    uncovered,
-)
-from portal.services.work_orders import move_work_order
+from portal.services.parts import Outcome, amount_text, restatus, uncovered
 
 
 def mark_part_line_unavailable(
@@ -58,8 +53,9 @@ def mark_part_line_unavailable(
         if wo_id is None:
             raise NotFound(f"Part line {line_id} does not exist.")
         # Work order first, then the line: two lines of one WO never open two PRs at once.
-        wo = lock_row(session, WorkOrder, wo_id)
-        line = locked_line(session, line_id)
+        wo = locked(session, WorkOrder, wo_id)
+        authorize_on_work_order(actor, C.plan_parts, wo)
+        line = locked(session, PartLine, line_id)
         outcome = request_missing(session, line, wo=wo, actor=actor, reason=reason, today=today)
     return outcome
 
@@ -73,53 +69,25 @@ def request_missing(
     reason: str | None = None,
     today: date | None = None,
 ) -> Outcome:
-    """Raise a PR line for what the line is missing inside the caller's transaction."""
+    """Raise a PR line for what the line is missing inside the caller's transaction (the use case
+    calling it checks whose work order it is)."""
+    authorize(actor, C.plan_parts)
     item = line.item
     rules.check_may_take_stock_or_buy(wo.status)
     missing = uncovered(line)
     if missing <= 0:
-        earlier = session.scalar(
-            select(PurchaseRequest.number)
-            .join(
-                PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id
-            )
-            .where(PurchaseRequestLine.part_line_id == line.id)
-            .order_by(PurchaseRequestLine.id.desc())
-            .limit(1)
-        )
-        if earlier is not None:
-            return Outcome.of(
-                line,
-                f"{item.part_number} is already requested on {earlier}.",
-                tone="info",
-                purchase_request_number=earlier,
-            )
-        return Outcome.of(line, f"Nothing of {item.part_number} is missing.", tone="info")
-
+        return _nothing_missing(session, line, item)
     now = utcnow()
-    pr, new = _open_request(session, wo), False
+    pr, new = open_request(session, wo), False
     if pr is None:
-        pr, new = _new_request(session, wo, actor=actor, now=now), True
+        pr, new = new_request(session, wo, actor=actor, now=now), True
     source, preferred_ids, names = _suggest_source(session, item, today or date.today())
     decisions = policy.decisions_for(
         session,
         _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id, names)),
     )
-    warnings = [*source.warnings, *(d.as_dict() for d in decisions)]
-    pr_line = PurchaseRequestLine(
-        purchase_request_id=pr.id,
-        part_line_id=line.id,
-        item_id=item.id,
-        description=item.description[:200],
-        kind=rules.purchase_line_kind(item.kind),
-        qty=missing,
-        uom=item.uom,
-        unit_price=source.unit_price,
-        suggested_vendor_id=source.vendor_id,
-        contract_price_id=source.contract_price_id,
-        policy_warnings=warnings,
-    )
-    session.add(pr_line)
+    warnings: list[str | dict] = [*source.warnings, *(d.as_dict() for d in decisions)]
+    session.add(_line_for(pr, line, item, missing, source, warnings))
     po_before = pr.po_required
     if policy_rules.po_required(decisions):
         pr.po_required = True
@@ -127,11 +95,7 @@ def request_missing(
     line.requested_qty = quantity(before + missing)
     restatus(line)
     session.flush()
-    why = (reason or "").strip()[:1000] or (
-        f"{item.part_number} not in stock for {wo.number}"
-        if item.kind is ItemKind.stock
-        else f"{item.part_number} is bought when needed, for {wo.number}"
-    )
+    why = (reason or "").strip()[:1000] or _why_bought(item, wo)
     audit.record(
         session,
         actor=actor,
@@ -150,14 +114,15 @@ def request_missing(
         },
         why=why,
     )
-    if wo.status is not WorkOrderStatus.waiting_parts:
-        move_work_order(
-            session,
-            wo,
-            WorkOrderStatus.waiting_parts,
-            actor=actor,
+    publish(
+        session,
+        PartsRequested(
+            work_order_id=wo.id,
+            purchase_request_id=pr.id,
+            actor_id=actor.id,
             reason=f"Waiting for {item.part_number} on {pr.number}",
-        )
+        ),
+    )
     said = f"Requested {amount_text(missing, item)} on {pr.number}."
     if decisions:
         said += " " + " ".join(d.text for d in decisions)
@@ -167,6 +132,56 @@ def request_missing(
         tone="warning" if decisions else "success",
         purchase_request_number=pr.number,
     )
+
+
+def _line_for(
+    pr: PurchaseRequest,
+    line: PartLine,
+    item: Item,
+    missing: Decimal,
+    source: rules.SourceSuggestion,
+    warnings: list[str | dict],
+) -> PurchaseRequestLine:
+    """The PR line asking for what the part line is missing, from the suggested source."""
+    return PurchaseRequestLine(
+        purchase_request_id=pr.id,
+        part_line_id=line.id,
+        item_id=item.id,
+        description=item.description[:200],
+        kind=rules.purchase_line_kind(item.kind),
+        qty=missing,
+        uom=item.uom,
+        unit_price=source.unit_price,
+        suggested_vendor_id=source.vendor_id,
+        contract_price_id=source.contract_price_id,
+        policy_warnings=warnings,
+    )
+
+
+def _why_bought(item: Item, wo: WorkOrder) -> str:
+    """Why the item is bought, when the person did not say."""
+    if item.kind is ItemKind.stock:
+        return f"{item.part_number} not in stock for {wo.number}"
+    return f"{item.part_number} is bought when needed, for {wo.number}"
+
+
+def _nothing_missing(session: Session, line: PartLine, item: Item) -> Outcome:
+    """Nothing of the line is missing: say where it was requested already, if it was."""
+    earlier = session.scalar(
+        select(PurchaseRequest.number)
+        .join(PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id)
+        .where(PurchaseRequestLine.part_line_id == line.id)
+        .order_by(PurchaseRequestLine.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        return Outcome.of(
+            line,
+            f"{item.part_number} is already requested on {earlier}.",
+            tone="info",
+            purchase_request_number=earlier,
+        )
+    return Outcome.of(line, f"Nothing of {item.part_number} is missing.", tone="info")
 
 
 def _need(
@@ -197,7 +212,7 @@ def _vendor_name(session: Session, vendor_id: int | None, known: dict[int, str])
     return session.scalar(select(Vendor.name).where(Vendor.id == vendor_id))
 
 
-def _open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
+def open_request(session: Session, wo: WorkOrder) -> PurchaseRequest | None:
     """The work order's PR still waiting for its first decision, if there is one."""
     return session.scalar(_OPEN_REQUEST, {"wo_id": wo.id})
 
@@ -237,7 +252,7 @@ _PREFERRED_VENDORS = (
 )
 
 
-def _new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> PurchaseRequest:
+def new_request(session: Session, wo: WorkOrder, *, actor: User, now) -> PurchaseRequest:
     """A submitted PR for the work order, paid by its cost centre (or its site's first one)."""
     centre_id = wo.cost_centre_id or session.scalar(
         select(CostCentre.id)

@@ -19,7 +19,8 @@ from portal.models import (
     WorkOrder,
     WorkOrderComment,
 )
-from portal.services import approvals, parts, purchase_requests
+from portal.read_models import approvals
+from portal.services import parts, purchase_requests
 from tests.factories import (
     make_approval_matrix,
     make_approval_rule,

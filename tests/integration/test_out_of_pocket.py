@@ -14,6 +14,7 @@ from portal.domain.uploads import MAX_PHOTO_BYTES
 from portal.domain.work_orders import WorkOrderStatus
 from portal.models import Attachment, AuditEvent, OutOfPocketPurchase
 from tests.factories import JPEG_BYTES, make_out_of_pocket_with_receipt, make_user, make_work_order
+from tests.submitted import once
 
 HX = {"HX-Request": "true"}
 
@@ -112,7 +113,7 @@ def test_a_supervisor_approves_reimbursement_and_it_shows_on_the_work_order(data
     queue = client.get("/out-of-pocket/")
     assert "Hose clamp" in queue.text and "Reimburse" in queue.text
     answer = client.post(
-        f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve", "reason": ""}
+        f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "approve", "reason": ""})
     )
     assert answer.status_code == 303
     database.session.expire_all()
@@ -129,12 +130,12 @@ def test_a_supervisor_approves_reimbursement_and_it_shows_on_the_work_order(data
 def test_refusing_needs_a_reason_and_keeps_it(database, login_as):
     purchase = make_out_of_pocket_with_receipt(database)
     client = login_as(make_user(database, roles=["approver"]))
-    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "refuse"})
+    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "refuse"}))
     assert answer.status_code == 422
     assert "Say why the purchase is refused." in answer.text
     answer = client.post(
         f"/out-of-pocket/{purchase.id}/review",
-        data={"decision": "refuse", "reason": "Stock had it"},
+        data=once({"decision": "refuse", "reason": "Stock had it"}),
     )
     assert answer.status_code == 303
     database.session.expire_all()
@@ -150,7 +151,7 @@ def test_nobody_reviews_their_own_purchase(database, login_as):
     client = login_as(boss)
     queue = client.get("/out-of-pocket/")
     assert "This is your own purchase: another reviewer decides." in queue.text
-    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve"})
+    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "approve"}))
     assert answer.status_code == 403
     assert "You cannot review your own purchase" in answer.text
     database.session.expire_all()
@@ -163,9 +164,9 @@ def test_nobody_reviews_their_own_purchase(database, login_as):
 def test_a_second_review_does_not_change_the_first(database, login_as):
     purchase = make_out_of_pocket_with_receipt(database)
     client = login_as(make_user(database, roles=["supervisor"]))
-    client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve"})
+    client.post(f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "approve"}))
     again = client.post(
-        f"/out-of-pocket/{purchase.id}/review", data={"decision": "refuse", "reason": "No"}
+        f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "refuse", "reason": "No"})
     )
     assert again.status_code == 422 and "already reimbursed" in again.text
     database.session.expire_all()
@@ -178,7 +179,7 @@ def test_technicians_cannot_review(database, login_as):
     purchase = make_out_of_pocket_with_receipt(database)
     client = login_as(make_user(database, roles=["technician"]))
     assert client.get("/out-of-pocket/").status_code == 403
-    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data={"decision": "approve"})
+    answer = client.post(f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "approve"}))
     assert answer.status_code == 403
 
 

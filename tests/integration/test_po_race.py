@@ -26,7 +26,7 @@ from portal.models import (
     UserRole,
     Vendor,
 )
-from portal.services import purchase_orders as orders
+from portal.services import po_creation
 from tests.concurrency import run_at_once as race
 from tests.conftest import base_config, scratch_database
 
@@ -85,7 +85,9 @@ def run_at_once(app, calls):
     def order(ids, submission_id):
         return lambda buyer: [
             po.number
-            for po in orders.create_purchase_orders(ids, buyer=buyer, submission_id=submission_id)
+            for po in po_creation.create_purchase_orders(
+                ids, buyer=buyer, submission_id=submission_id
+            )
         ]
 
     return race(

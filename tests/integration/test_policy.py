@@ -18,6 +18,7 @@ from tests.factories import (
     make_vendor,
     make_work_order,
 )
+from tests.submitted import once
 
 HX = {"HX-Request": "true"}
 
@@ -194,7 +195,9 @@ def test_deactivating_a_rule_is_audited_and_happens_once(database, login_as):
     rule = make_policy_rule(database)
     client = login_as(make_user(database, roles=["admin"]))
     for _ in range(2):
-        answer = client.post(f"/policy/{rule.id}/active", data={"active": "0", "reason": "Old"})
+        answer = client.post(
+            f"/policy/{rule.id}/active", data=once({"active": "0", "reason": "Old"})
+        )
         assert answer.status_code == 303
     database.session.expire_all()
     assert database.session.get(PolicyRule, rule.id).active is False
@@ -207,10 +210,10 @@ def test_only_an_admin_sees_or_changes_the_policy(database, login_as):
     client = login_as(make_user(database, roles=["buyer", "approver", "supervisor"]))
     assert client.get("/policy/").status_code == 403
     assert client.post("/policy/new", data=rule_form()).status_code == 403
-    assert client.post(f"/policy/{rule.id}/active", data={"active": "0"}).status_code == 403
+    assert client.post(f"/policy/{rule.id}/active", data=once({"active": "0"})).status_code == 403
 
 
 def test_an_unknown_rule_is_a_404(database, login_as):
     client = login_as(make_user(database, roles=["admin"]))
     assert client.get("/policy/999/edit").status_code == 404
-    assert client.post("/policy/999/active", data={"active": "0"}).status_code == 404
+    assert client.post("/policy/999/active", data=once({"active": "0"})).status_code == 404

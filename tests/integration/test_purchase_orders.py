@@ -38,6 +38,8 @@ from portal.models import (
     PurchaseOrderRevision,
     PurchaseRequest,
 )
+from portal.read_models import purchase_orders as pages
+from portal.services import po_creation
 from portal.services import purchase_orders as orders
 from tests.factories import (
     make_asset,
@@ -52,6 +54,7 @@ from tests.factories import (
     make_vendor,
     make_work_order,
 )
+from tests.submitted import once
 
 D = Decimal
 S = PurchaseOrderStatus
@@ -116,7 +119,7 @@ def events(database, action: str) -> list[AuditEvent]:
 
 
 def test_lines_of_two_requests_are_consolidated_one_po_per_vendor(database, world):
-    pos = orders.create_purchase_orders(
+    pos = po_creation.create_purchase_orders(
         line_ids(world["pr1"], world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     assert len(pos) == 2
@@ -144,28 +147,28 @@ def test_lines_of_two_requests_are_consolidated_one_po_per_vendor(database, worl
 
 def test_a_request_stays_approved_until_all_its_lines_are_ordered(database, world):
     first_line = world["pr1"].lines[0].id
-    orders.create_purchase_orders([first_line], buyer=world["buyer"], submission_id=sid())
+    po_creation.create_purchase_orders([first_line], buyer=world["buyer"], submission_id=sid())
     database.session.expire_all()
     assert database.session.get(PurchaseRequest, world["pr1"].id).status is (
         PurchaseRequestStatus.approved
     )
-    assert orders.buyer_counts() == orders.BuyerCounts(lines_to_order=2, drafts=1)
+    assert pages.buyer_counts() == pages.BuyerCounts(lines_to_order=2, drafts=1)
 
 
 def test_the_same_submission_twice_creates_one_set_of_pos(database, world):
     token = sid()
     ids = line_ids(world["pr1"], world["pr2"])
-    first = orders.create_purchase_orders(ids, buyer=world["buyer"], submission_id=token)
-    again = orders.create_purchase_orders(ids, buyer=world["buyer"], submission_id=token)
+    first = po_creation.create_purchase_orders(ids, buyer=world["buyer"], submission_id=token)
+    again = po_creation.create_purchase_orders(ids, buyer=world["buyer"], submission_id=token)
     assert [po.id for po in again] == [po.id for po in first]
     assert database.session.scalar(select(func.count(PurchaseOrder.id))) == 2
 
 
 def test_ordering_lines_already_on_a_po_is_refused(database, world):
     ids = line_ids(world["pr1"])
-    orders.create_purchase_orders(ids, buyer=world["buyer"], submission_id=sid())
+    po_creation.create_purchase_orders(ids, buyer=world["buyer"], submission_id=sid())
     with pytest.raises(Exception, match="Only approved requests|already ordered"):
-        orders.create_purchase_orders(ids, buyer=world["buyer"], submission_id=sid())
+        po_creation.create_purchase_orders(ids, buyer=world["buyer"], submission_id=sid())
 
 
 def test_a_blocked_vendor_is_refused_and_nothing_is_written(database, world):
@@ -173,13 +176,13 @@ def test_a_blocked_vendor_is_refused_and_nothing_is_written(database, world):
     world["flo"].blocked_reason = "Wrong parts twice"
     database.session.commit()
     with pytest.raises(BlockedVendor, match="Flo is blocked: Wrong parts twice"):
-        orders.create_purchase_orders(
+        po_creation.create_purchase_orders(
             line_ids(world["pr1"]), buyer=world["buyer"], submission_id=sid()
         )
     assert database.session.scalar(select(func.count(PurchaseOrder.id))) == 0
     # Choosing another vendor for that line orders it.
     bearing_line = world["pr1"].lines[1].id
-    pos = orders.create_purchase_orders(
+    pos = po_creation.create_purchase_orders(
         line_ids(world["pr1"]),
         buyer=world["buyer"],
         submission_id=sid(),
@@ -203,8 +206,8 @@ def test_lines_without_a_vendor_need_the_buyers_choice(database, world):
         ],
     )
     with pytest.raises(MissingVendor, match="Choose a vendor"):
-        orders.create_purchase_orders(line_ids(pr), buyer=world["buyer"], submission_id=sid())
-    (po,) = orders.create_purchase_orders(
+        po_creation.create_purchase_orders(line_ids(pr), buyer=world["buyer"], submission_id=sid())
+    (po,) = po_creation.create_purchase_orders(
         line_ids(pr),
         buyer=world["buyer"],
         submission_id=sid(),
@@ -219,7 +222,7 @@ def test_lines_without_a_vendor_need_the_buyers_choice(database, world):
 def test_requests_not_approved_are_not_ordered(database, world):
     pr = make_purchase_request(database, status=PurchaseRequestStatus.submitted)
     with pytest.raises(Exception, match="Only approved requests are ordered"):
-        orders.create_purchase_orders(line_ids(pr), buyer=world["buyer"], submission_id=sid())
+        po_creation.create_purchase_orders(line_ids(pr), buyer=world["buyer"], submission_id=sid())
 
 
 def _warned_world(database, world):
@@ -241,7 +244,7 @@ def _warned_world(database, world):
 
 def test_sourcing_warnings_are_stored_at_approval_and_shown_on_the_page(database, world, login_as):
     _warned_world(database, world)
-    pos = orders.create_purchase_orders(
+    pos = po_creation.create_purchase_orders(
         [world["pr1"].lines[0].id], buyer=world["buyer"], submission_id=sid()
     )
     po = orders.approve_purchase_order(pos[0].id, actor=world["buyer"])
@@ -258,7 +261,7 @@ def test_sourcing_warnings_are_stored_at_approval_and_shown_on_the_page(database
 
 
 def test_issue_records_the_time_and_only_allowed_moves_are_offered(database, world, login_as):
-    (po,) = orders.create_purchase_orders(
+    (po,) = po_creation.create_purchase_orders(
         line_ids(world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     with pytest.raises(InvalidTransition):
@@ -273,7 +276,7 @@ def test_issue_records_the_time_and_only_allowed_moves_are_offered(database, wor
 
 
 def test_a_revision_after_issue_keeps_the_old_lines_and_the_reason(database, world):
-    (po,) = orders.create_purchase_orders(
+    (po,) = po_creation.create_purchase_orders(
         line_ids(world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     orders.approve_purchase_order(po.id, actor=world["buyer"])
@@ -346,7 +349,9 @@ def test_quantity_cannot_be_revised_below_what_arrived(database, world):
 
 def test_cancel_needs_a_reason_and_is_refused_after_a_receipt(database, world):
     buyer = world["buyer"]
-    (po,) = orders.create_purchase_orders(line_ids(world["pr2"]), buyer=buyer, submission_id=sid())
+    (po,) = po_creation.create_purchase_orders(
+        line_ids(world["pr2"]), buyer=buyer, submission_id=sid()
+    )
     with pytest.raises(Exception, match="Say why"):
         orders.cancel_purchase_order(po.id, reason="", actor=buyer)
     orders.cancel_purchase_order(po.id, reason="Ordered by phone instead", actor=buyer)
@@ -378,7 +383,7 @@ def test_closing_short_needs_a_reason(database, world):
 
 
 def test_the_pdf_is_a_real_pdf_with_the_po_number(database, world, login_as):
-    (po,) = orders.create_purchase_orders(
+    (po,) = po_creation.create_purchase_orders(
         line_ids(world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     response = login_as(world["buyer"]).get(f"/purchase-orders/{po.id}.pdf")
@@ -404,7 +409,7 @@ def test_a_long_po_flows_onto_more_pages(database, world, login_as):
 
 
 def test_the_print_page_carries_the_qr_code_and_the_lines(database, world, login_as):
-    (po,) = orders.create_purchase_orders(
+    (po,) = po_creation.create_purchase_orders(
         line_ids(world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     page = login_as(world["buyer"]).get(f"/purchase-orders/{po.id}/document")
@@ -452,7 +457,7 @@ def test_choosing_a_vendor_for_a_group_moves_its_lines(database, world, login_as
 
 
 def test_editing_a_draft_changes_lines_and_terms_with_bad_numbers_told(database, world, login_as):
-    (po,) = orders.create_purchase_orders(
+    (po,) = po_creation.create_purchase_orders(
         line_ids(world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     client = login_as(world["buyer"])
@@ -470,9 +475,9 @@ def test_editing_a_draft_changes_lines_and_terms_with_bad_numbers_told(database,
         "lines-0-discount_percent": "10",
         "lines-0-expected_on": "2026-12-15",
     }
-    bad = client.post(f"/purchase-orders/{po.id}/edit", data={**base, "lines-0-qty": "-1"})
+    bad = client.post(f"/purchase-orders/{po.id}/edit", data=once({**base, "lines-0-qty": "-1"}))
     assert bad.status_code == 422 and "Quantity must be more than 0." in bad.text
-    ok = client.post(f"/purchase-orders/{po.id}/edit", data=base)
+    ok = client.post(f"/purchase-orders/{po.id}/edit", data=once(base))
     assert ok.status_code == 303
     database.session.expire_all()
     po = database.session.get(PurchaseOrder, po.id)
@@ -499,9 +504,11 @@ def test_the_revise_page_records_a_revision(database, world, login_as):
         "lines-0-expected_on": "",
         "reason": "",
     }
-    missing = client.post(f"/purchase-orders/{po.id}/revise", data=form)
+    missing = client.post(f"/purchase-orders/{po.id}/revise", data=once(form))
     assert missing.status_code == 422 and "Say why the purchase order is revised." in missing.text
-    done = client.post(f"/purchase-orders/{po.id}/revise", data={**form, "reason": "More needed"})
+    done = client.post(
+        f"/purchase-orders/{po.id}/revise", data=once({**form, "reason": "More needed"})
+    )
     assert done.status_code == 303
     page = client.get(f"/purchase-orders/{po.id}")
     assert "Revision 1" in page.text and "More needed" in page.text
@@ -512,7 +519,7 @@ def test_a_refused_move_is_told_on_the_page(database, world, login_as):
     po = make_purchase_order(database, vendor=world["nbs"])
     make_goods_receipt(database, po, lines={1: "1"})
     page = login_as(world["buyer"]).post(
-        f"/purchase-orders/{po.id}/cancel", data={"reason": "Changed mind"}
+        f"/purchase-orders/{po.id}/cancel", data=once({"reason": "Changed mind"})
     )
     assert page.status_code == 422 and "Close it instead" in page.text
 
@@ -556,7 +563,7 @@ def test_home_shows_the_buyer_what_to_order(database, world, login_as):
 
 
 def test_the_work_order_page_lists_what_was_bought_for_it(database, world, login_as):
-    (po,) = orders.create_purchase_orders(
+    (po,) = po_creation.create_purchase_orders(
         line_ids(world["pr2"]), buyer=world["buyer"], submission_id=sid()
     )
     supervisor = make_user(database, roles=["supervisor"])

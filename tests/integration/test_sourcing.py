@@ -9,7 +9,7 @@ from portal.domain.errors import NotFound
 from portal.domain.sourcing import BlockedVendor
 from portal.domain.statuses import VendorStatus
 from portal.models import Contract, ContractPrice, PreferredVendor
-from portal.services.sourcing import assess_source
+from portal.read_models.sourcing import assess_source
 from tests.factories import make_item, make_vendor
 
 

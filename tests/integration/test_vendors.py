@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.domain.statuses import VendorStatus
 from portal.models import AuditEvent, Contract, ContractPrice, PreferredVendor, Vendor
 from tests.factories import make_contract, make_item, make_user, make_vendor
+from tests.submitted import once
 
 TODAY = date.today()
 
@@ -119,13 +120,15 @@ def test_a_buyer_adds_a_vendor_and_it_is_audited(database, login_as):
     buyer = make_user(database, roles=["buyer"])
     answer = login_as(buyer).post(
         "/vendors/new",
-        data={
-            "code": "volt",
-            "name": "Voltaic Electrical",
-            "payment_terms": "net 45",
-            "currency": "usd",
-            "email": "orders@volt.example",
-        },
+        data=once(
+            {
+                "code": "volt",
+                "name": "Voltaic Electrical",
+                "payment_terms": "net 45",
+                "currency": "usd",
+                "email": "orders@volt.example",
+            }
+        ),
     )
     assert answer.status_code == 303
     vendor = database.session.scalar(select(Vendor).where(Vendor.code == "VOLT"))
@@ -143,12 +146,12 @@ def test_bad_terms_and_a_taken_code_are_told_on_the_form(database, login_as):
     make_vendor(database, code="NBS", name="Northern Bearing Supply")
     client = login_as(buyer)
     bad = client.post(
-        "/vendors/new", data={"code": "NEW", "name": "New", "payment_terms": "Net thirty"}
+        "/vendors/new", data=once({"code": "NEW", "name": "New", "payment_terms": "Net thirty"})
     )
     assert bad.status_code == 422
     assert "is not payment terms we can read" in bad.text
     taken = client.post(
-        "/vendors/new", data={"code": "nbs", "name": "Another", "payment_terms": "Net 30"}
+        "/vendors/new", data=once({"code": "nbs", "name": "Another", "payment_terms": "Net 30"})
     )
     assert taken.status_code == 422
     assert "Code NBS is already used by Northern Bearing Supply" in taken.text
@@ -160,7 +163,9 @@ def test_editing_records_only_what_changed_before_and_after(database, login_as):
     vendor = make_vendor(database, code="FLO", name="FlowTech", payment_terms="Net 30")
     answer = login_as(buyer).post(
         f"/vendors/{vendor.id}/edit",
-        data={"code": "FLO", "name": "FlowTech", "payment_terms": "2/10 Net 30", "currency": "USD"},
+        data=once(
+            {"code": "FLO", "name": "FlowTech", "payment_terms": "2/10 Net 30", "currency": "USD"}
+        ),
     )
     assert answer.status_code == 303
     [event] = events(database, "vendor.updated")
@@ -172,7 +177,9 @@ def test_approvers_cannot_change_vendors(database, login_as):
     vendor = make_vendor(database)
     client = login_as(approver)
     assert client.get("/vendors/new").status_code == 403
-    assert client.post(f"/vendors/{vendor.id}/block", data={"reason": "No"}).status_code == 403
+    assert (
+        client.post(f"/vendors/{vendor.id}/block", data=once({"reason": "No"})).status_code == 403
+    )
 
 
 # ---------------------------------------------------------------- block, unblock, prefer
@@ -182,13 +189,15 @@ def test_block_needs_a_reason_and_is_audited_then_unblock(database, login_as):
     buyer = make_user(database, roles=["buyer"])
     vendor = make_vendor(database, name="QuickParts")
     client = login_as(buyer)
-    empty = client.post(f"/vendors/{vendor.id}/block", data={"reason": "  "})
+    empty = client.post(f"/vendors/{vendor.id}/block", data=once({"reason": "  "}))
     assert empty.status_code == 422
     assert "Say why the vendor is blocked" in empty.text
     database.session.refresh(vendor)
     assert vendor.status is VendorStatus.active
 
-    done = client.post(f"/vendors/{vendor.id}/block", data={"reason": "Repeated short deliveries"})
+    done = client.post(
+        f"/vendors/{vendor.id}/block", data=once({"reason": "Repeated short deliveries"})
+    )
     assert done.status_code == 303
     database.session.refresh(vendor)
     assert (vendor.status, vendor.blocked_reason) == (
@@ -204,7 +213,7 @@ def test_block_needs_a_reason_and_is_audited_then_unblock(database, login_as):
     page = client.get(f"/vendors/{vendor.id}")
     assert "Blocked.</strong> Repeated short deliveries" in page.text
 
-    client.post(f"/vendors/{vendor.id}/unblock", data={"reason": "Quality plan agreed"})
+    client.post(f"/vendors/{vendor.id}/unblock", data=once({"reason": "Quality plan agreed"}))
     database.session.refresh(vendor)
     assert (vendor.status, vendor.blocked_reason) == (VendorStatus.active, None)
     [unblocked] = events(database, "vendor.unblocked")
@@ -216,11 +225,11 @@ def test_preferred_categories_are_added_once_and_removed(database, login_as):
     buyer = make_user(database, roles=["buyer"])
     vendor = make_vendor(database)
     client = login_as(buyer)
-    client.post(f"/vendors/{vendor.id}/categories", data={"category": "bearings"})
-    client.post(f"/vendors/{vendor.id}/categories", data={"category": "Bearings"})
+    client.post(f"/vendors/{vendor.id}/categories", data=once({"category": "bearings"}))
+    client.post(f"/vendors/{vendor.id}/categories", data=once({"category": "Bearings"}))
     rows = database.session.scalars(select(PreferredVendor.category)).all()
     assert rows == ["Bearings"]
-    client.post(f"/vendors/{vendor.id}/categories/remove", data={"category": "Bearings"})
+    client.post(f"/vendors/{vendor.id}/categories/remove", data=once({"category": "Bearings"}))
     assert database.session.scalars(select(PreferredVendor)).all() == []
     assert [e.changes["preferred_for"] for e in events(database, "vendor.preferred_added")] == [
         [None, "Bearings"]
@@ -332,18 +341,18 @@ def test_contract_validation_errors_are_shown_with_422(database, login_as):
     url = f"/vendors/{vendor.id}/contracts/new"
 
     backwards = client.post(
-        url, data=_contract_form(valid_to=(TODAY - timedelta(days=1)).isoformat())
+        url, data=once(_contract_form(valid_to=(TODAY - timedelta(days=1)).isoformat()))
     )
     assert backwards.status_code == 422
     assert "The contract cannot end" in backwards.text and "before it starts" in backwards.text
 
-    taken = client.post(url, data=_contract_form(reference="c-taken"))
+    taken = client.post(url, data=once(_contract_form(reference="c-taken")))
     assert taken.status_code == 422 and "Reference c-taken is already used" in taken.text
 
-    ceiling = client.post(url, data=_contract_form(ceiling_amount="-5"))
+    ceiling = client.post(url, data=once(_contract_form(ceiling_amount="-5")))
     assert ceiling.status_code == 422 and "A ceiling must be more than 0" in ceiling.text
 
-    no_date = client.post(url, data=_contract_form(valid_from=""))
+    no_date = client.post(url, data=once(_contract_form(valid_from="")))
     assert no_date.status_code == 422 and "Enter the first day" in no_date.text
     assert database.session.scalars(select(Contract.reference)).all() == ["C-TAKEN"]
 
@@ -354,7 +363,7 @@ def test_a_contract_is_created_edited_and_priced_with_audit(database, login_as):
     belt = make_item(database, part_number="BELT-SPB1800", description="V-belt SPB 1800")
     client = login_as(buyer)
     made = client.post(
-        f"/vendors/{vendor.id}/contracts/new", data=_contract_form(ceiling_amount="25000")
+        f"/vendors/{vendor.id}/contracts/new", data=once(_contract_form(ceiling_amount="25000"))
     )
     assert made.status_code == 303
     contract = database.session.scalar(select(Contract))
@@ -364,15 +373,19 @@ def test_a_contract_is_created_edited_and_priced_with_audit(database, login_as):
 
     client.post(
         f"/vendors/contracts/{contract.id}/edit",
-        data=_contract_form(title="Belts, chains and pulleys", ceiling_amount="25000"),
+        data=once(_contract_form(title="Belts, chains and pulleys", ceiling_amount="25000")),
     )
     [updated] = events(database, "contract.updated")
     assert updated.changes == {"title": ["Belts and chains", "Belts, chains and pulleys"]}
     longer = TODAY + timedelta(days=500)
     client.post(
         f"/vendors/contracts/{contract.id}/edit",
-        data=_contract_form(
-            title="Belts, chains and pulleys", ceiling_amount="25000", valid_to=longer.isoformat()
+        data=once(
+            _contract_form(
+                title="Belts, chains and pulleys",
+                ceiling_amount="25000",
+                valid_to=longer.isoformat(),
+            )
         ),
     )
     extended = events(database, "contract.updated")[-1]
@@ -382,19 +395,25 @@ def test_a_contract_is_created_edited_and_priced_with_audit(database, login_as):
 
     url = f"/vendors/contracts/{contract.id}/prices"
     assert (
-        client.post(url, data={"part_number": "belt-spb1800", "uom": "ea", "unit_price": "16"})
+        client.post(
+            url, data=once({"part_number": "belt-spb1800", "uom": "ea", "unit_price": "16"})
+        )
     ).status_code == 303
     assert (
-        client.post(url, data={"category": "Chains", "uom": "EA", "unit_price": "58,50"})
+        client.post(url, data=once({"category": "Chains", "uom": "EA", "unit_price": "58,50"}))
     ).status_code == 303
     both = client.post(
         url,
-        data={"part_number": "BELT-SPB1800", "category": "Belts", "uom": "EA", "unit_price": "1"},
+        data=once(
+            {"part_number": "BELT-SPB1800", "category": "Belts", "uom": "EA", "unit_price": "1"}
+        ),
     )
     assert both.status_code == 422 and "not both" in both.text
-    unknown = client.post(url, data={"part_number": "NOPE", "uom": "EA", "unit_price": "1"})
+    unknown = client.post(url, data=once({"part_number": "NOPE", "uom": "EA", "unit_price": "1"}))
     assert unknown.status_code == 422 and "No item has part number NOPE" in unknown.text
-    again = client.post(url, data={"part_number": "BELT-SPB1800", "uom": "EA", "unit_price": "15"})
+    again = client.post(
+        url, data=once({"part_number": "BELT-SPB1800", "uom": "EA", "unit_price": "15"})
+    )
     assert again.status_code == 422 and "already has a price for BELT-SPB1800 per EA" in again.text
 
     page = client.get(f"/vendors/contracts/{contract.id}")
@@ -403,7 +422,7 @@ def test_a_contract_is_created_edited_and_priced_with_audit(database, login_as):
     assert "Valid until" in page.text or "Expires in" in page.text
 
     price = database.session.scalar(select(ContractPrice).where(ContractPrice.item_id == belt.id))
-    client.post(f"/vendors/contract-prices/{price.id}/remove")
+    client.post(f"/vendors/contract-prices/{price.id}/remove", data=once({}))
     assert (
         database.session.scalar(select(ContractPrice).where(ContractPrice.item_id == belt.id))
         is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -42,7 +41,7 @@ class PolicyRuleForm(IdempotentForm):
     reason = StringField("Why the change (kept in the audit trail)", validators=[Length(max=1000)])
 
 
-class RuleActiveForm(FlaskForm):
+class RuleActiveForm(IdempotentForm):
     """Deactivate a rule, or bring it back, with a reason."""
 
     reason = StringField("Why", validators=[Length(max=1000)])
@@ -78,7 +77,7 @@ class OutOfPocketForm(IdempotentForm):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(IdempotentForm):
     """Reimburse or refuse; refusing needs a reason."""
 
     decision = SelectField(

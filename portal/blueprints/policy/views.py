@@ -18,8 +18,11 @@ from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
+from portal.read_models import out_of_pocket as purchases_read
+from portal.read_models import policy as policy_read
 from portal.security import requires
 from portal.services import out_of_pocket, policy, work_orders
+from portal.services.authz import authorize_on_work_order
 
 # ---------------------------------------------------------------- template globals
 
@@ -27,7 +30,7 @@ from portal.services import out_of_pocket, policy, work_orders
 @bp.app_template_global()
 def out_of_pocket_panel(wo):
     """The out-of-pocket section's data for a work order page (one query)."""
-    return out_of_pocket.for_work_order(wo.id)
+    return purchases_read.for_work_order(wo.id)
 
 
 @bp.app_template_global()
@@ -41,7 +44,7 @@ def new_out_of_pocket_form():
 @bp.app_template_global()
 def policy_rule_text(rule):
     """What a stored rule says, in a sentence."""
-    return policy.describe(rule)
+    return policy_read.describe(rule)
 
 
 # ---------------------------------------------------------------- the rules (admin)
@@ -63,8 +66,11 @@ def _rule_args(form: PolicyRuleForm) -> dict:
 @requires(C.manage_policy)
 def index():
     """Every rule of the purchasing policy, active first, with what each says."""
+    rules = policy_read.list_rules()
     return render_template(
-        "policy/index.html", rules=policy.list_rules(), active_form=RuleActiveForm(formdata=None)
+        "policy/index.html",
+        rules=rules,
+        active_forms={rule.id: RuleActiveForm(formdata=None) for rule in rules},
     )
 
 
@@ -91,10 +97,7 @@ def new():
 @requires(C.manage_policy)
 def edit(rule_id: int):
     """Change a rule's settings; the audit trail keeps what it was."""
-    try:
-        rule = policy.get_rule(rule_id)
-    except NotFound:
-        abort(404)
+    rule = policy_read.get_rule(rule_id)
     if request.method == "GET":
         form = PolicyRuleForm(
             formdata=None,
@@ -110,10 +113,12 @@ def edit(rule_id: int):
     if form.validate_on_submit():
         try:
             policy.update_rule(
-                rule_id, **_rule_args(form), actor=current_user, reason=form.reason.data
+                rule_id,
+                **_rule_args(form),
+                actor=current_user,
+                reason=form.reason.data,
+                submission_id=form.submission_id.data,
             )
-        except NotFound:
-            abort(404)
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -130,12 +135,13 @@ def set_active(rule_id: int):
     if not form.validate():
         abort(400)
     active = request.form.get("active") == "1"
-    try:
-        rule = policy.set_rule_active(
-            rule_id, active=active, actor=current_user, reason=form.reason.data
-        )
-    except NotFound:
-        abort(404)
+    rule = policy.set_rule_active(
+        rule_id,
+        active=active,
+        actor=current_user,
+        reason=form.reason.data,
+        submission_id=form.submission_id.data,
+    )
     flash(f"Rule {rule.name} {'active again' if active else 'deactivated'}.", "success")
     return redirect(url_for("policy.index"), code=303)
 
@@ -150,6 +156,7 @@ def new_purchase(wo_id: int):
     wo = work_orders.get(wo_id)
     if wo is None:
         abort(404)
+    authorize_on_work_order(current_user, C.record_out_of_pocket, wo)  # 403: someone else's work
     try:
         out_of_pocket_rules.check_work_order_open(wo.status)
     except DomainError as err:
@@ -185,8 +192,8 @@ def submit(wo_id: int):
                 actor=current_user,
                 submission_id=form.submission_id.data,
             )
-        except NotFound:
-            abort(404)
+        except (NotFound, NotAllowed):
+            raise  # the 404 or 403 page
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -204,11 +211,7 @@ def submit(wo_id: int):
 @requires(C.review_out_of_pocket)
 def queue():
     """Out-of-pocket purchases waiting for review, oldest first."""
-    return render_template(
-        "policy/queue.html",
-        purchases=out_of_pocket.review_queue(),
-        review_form=ReviewForm(formdata=None),
-    )
+    return _queue()
 
 
 @bp.post("/out-of-pocket/<int:purchase_id>/review")
@@ -224,26 +227,28 @@ def review(purchase_id: int):
             approve=form.decision.data == "approve",
             reason=form.reason.data,
             actor=current_user,
+            submission_id=form.submission_id.data,
         )
     except NotFound:
-        abort(404)
+        raise  # the 404 page
     except NotAllowed as err:
-        return _queue_again(purchase_id, str(err), status=403)
+        return _queue(error={"purchase_id": purchase_id, "text": str(err)}, status=403)
     except DomainError as err:
-        return _queue_again(purchase_id, str(err), status=422)
+        return _queue(error={"purchase_id": purchase_id, "text": str(err)}, status=422)
     verb = "reimbursement approved" if purchase.status.value == "reimbursed" else "refused"
     flash(f"Purchase of {purchase.amount:.2f}: {verb}.", "success")
     return redirect(url_for("policy.queue"), code=303)
 
 
-def _queue_again(purchase_id: int, message: str, *, status: int):
-    """The review queue with the refusal in words beside the purchase."""
+def _queue(*, error: dict | None = None, status: int = 200):
+    """The review queue, a fresh review form per purchase, and a refusal in words beside one."""
+    purchases = purchases_read.review_queue()
     return (
         render_template(
             "policy/queue.html",
-            purchases=out_of_pocket.review_queue(),
-            review_form=ReviewForm(formdata=None),
-            error={"purchase_id": purchase_id, "text": message},
+            purchases=purchases,
+            review_forms={p.id: ReviewForm(formdata=None) for p in purchases},
+            error=error,
         ),
         status,
     )

@@ -90,7 +90,7 @@ class LineForm(Form):
     expected_on = DateField("Expected", validators=[Optional()])
 
 
-class EditDraftForm(FlaskForm):
+class EditDraftForm(IdempotentForm):
     """A draft PO: header and lines."""
 
     payment_terms = StringField("Payment terms", validators=[Optional(), Length(max=32)])
@@ -101,7 +101,7 @@ class EditDraftForm(FlaskForm):
     lines = FieldList(FormField(LineForm))
 
 
-class ReviseForm(FlaskForm):
+class ReviseForm(IdempotentForm):
     """A revision after issue: line changes, maybe one added line, and the reason."""
 
     lines = FieldList(FormField(LineForm))
@@ -129,7 +129,7 @@ class ReviseForm(FlaskForm):
         return ok
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(IdempotentForm):
     """Why a PO is cancelled or closed."""
 
     reason = StringField("Why", validators=[Optional(), Length(max=1000)])

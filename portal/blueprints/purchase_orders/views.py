@@ -7,7 +7,7 @@ and search refresh only the rows under htmx.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.purchase_orders import bp
@@ -19,28 +19,29 @@ from portal.blueprints.purchase_orders.forms import (
     ReviseForm,
 )
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.labels import label
 from portal.domain.permissions import Capability as C
 from portal.domain.purchase_orders import (
     ACTION_LABELS,
-    STATUS_LABELS,
     LineChange,
     NewLine,
     RevisionChanges,
 )
 from portal.domain.statuses import PurchaseOrderStatus
 from portal.htmx import page_or_block
+from portal.read_models import purchase_orders as pages
 from portal.security import requires
-from portal.services import po_document
+from portal.services import po_creation, po_document
 from portal.services import purchase_orders as orders
 
-# Who may read POs: buyers, approvers (budgets), the dock, accounts payable, supervisors.
+# Who may read POs: buyers, approvers (budgets), the dock, accounts payable, supervisors, auditors.
 
 
 @bp.app_template_filter("po_status")
 def po_status(value) -> str:
-    """A PO status in words."""
+    """A PO status (an enum or its value, as other pages pass it) in words."""
     try:
-        return STATUS_LABELS[PurchaseOrderStatus(value)]
+        return label(PurchaseOrderStatus(value))
     except ValueError:
         return str(value)
 
@@ -50,9 +51,9 @@ def po_status(value) -> str:
 def index():
     """POs newest first; status, vendor and number filters refresh only the rows."""
     search = PurchaseOrderSearchForm(request.args, meta={"csrf": False})
-    search.vendor.choices = [(0, "Any vendor")] + orders.vendor_choices()
+    search.vendor.choices = [(0, "Any vendor")] + pages.vendor_choices()
     valid = search.validate()
-    page = orders.search(
+    page = pages.search(
         status=search.status.data if valid else None,
         vendor_id=search.vendor.data if valid else None,
         q=search.q.data if valid else None,
@@ -73,7 +74,7 @@ def _to_order_page(form: CreateOrdersForm, *, status: int = 200, chosen=None, pi
     return (
         render_template(
             "purchase_orders/to_order.html",
-            board=orders.to_order(),
+            board=pages.to_order(),
             form=form,
             chosen=chosen,
             picked=picked or {},
@@ -107,7 +108,7 @@ def create():
             if groups.get(line_id) in picked and picked[groups[line_id]]
         }
         try:
-            pos = orders.create_purchase_orders(
+            pos = po_creation.create_purchase_orders(
                 chosen,
                 buyer=current_user,
                 submission_id=form.submission_id.data,
@@ -126,14 +127,6 @@ def create():
     return _to_order_page(form, status=422, chosen=set(chosen), picked=picked)
 
 
-def _po_or_404(po_id: int) -> orders.PoPage:
-    """The PO page's data, or 404."""
-    view = orders.get_for_page(po_id)
-    if view is None:
-        abort(404)
-    return view
-
-
 @bp.get("/<int:po_id>")
 @requires(C.read_purchase_orders)
 def detail(po_id: int):
@@ -141,26 +134,38 @@ def detail(po_id: int):
     return _detail_page(po_id)
 
 
-def _detail_page(po_id: int, *, status: int = 200, reason_form=None, error=None):
-    """The PO page, with a refused move's words beside the buttons."""
-    view = _po_or_404(po_id)
+def _detail_page(po_id: int, *, status: int = 200, action=None, form=None, error=None):
+    """The PO page (a fresh form per move), with a refused move's words beside the buttons."""
+    view = pages.get_for_page(po_id)
+    move_forms = {name: ReasonForm(formdata=None) for name in ACTIONS}
+    if action is not None and form is not None:
+        move_forms[action] = form
     return (
         render_template(
             "purchase_orders/detail.html",
             view=view,
             po=view.po,
             action_labels=ACTION_LABELS,
-            reason_form=reason_form or ReasonForm(formdata=None),
+            move_forms=move_forms,
             move_error=error,
         ),
         status,
     )
 
 
-MOVES = {
-    "approve": orders.approve_purchase_order,
-    "issue": orders.issue_purchase_order,
-}
+ACTIONS = ("approve", "issue", "cancel", "close")
+
+
+def _move(action: str, po_id: int, form: ReasonForm):
+    """Run one move with what the form says."""
+    once = {"actor": current_user, "submission_id": form.submission_id.data}
+    if action == "approve":
+        return orders.approve_purchase_order(po_id, **once)
+    if action == "issue":
+        return orders.issue_purchase_order(po_id, **once)
+    if action == "cancel":
+        return orders.cancel_purchase_order(po_id, reason=form.reason.data, **once)
+    return orders.close_purchase_order(po_id, reason=form.reason.data, **once)
 
 
 @bp.post("/<int:po_id>/<any(approve, issue, cancel, close):action>")
@@ -169,23 +174,18 @@ def move(po_id: int, action: str):
     """Approve, issue, cancel or close; a refusal is told on the PO page."""
     form = ReasonForm()
     if not form.validate_on_submit():
-        return _detail_page(po_id, status=422, reason_form=form, error="Check the reason.")
+        return _detail_page(po_id, status=422, action=action, form=form, error="Check the reason.")
     try:
-        if action in MOVES:
-            po = MOVES[action](po_id, actor=current_user)
-        elif action == "cancel":
-            po = orders.cancel_purchase_order(po_id, reason=form.reason.data, actor=current_user)
-        else:
-            po = orders.close_purchase_order(po_id, reason=form.reason.data, actor=current_user)
+        po = _move(action, po_id, form)
     except NotFound:
-        abort(404)
+        raise  # the 404 page
     except DomainError as err:
-        return _detail_page(po_id, status=422, reason_form=form, error=str(err))
-    flash(f"{po.number} is now {po_status(po.status).lower()}.", "success")
+        return _detail_page(po_id, status=422, action=action, form=form, error=str(err))
+    flash(f"{po.number} is now {label(po.status).lower()}.", "success")
     return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
 
 
-def _line_data(view: orders.PoPage) -> list[dict]:
+def _line_data(view: pages.PoPage) -> list[dict]:
     """The lines as the line forms start."""
     return [
         {
@@ -216,7 +216,7 @@ def _line_changes(form) -> dict[int, LineChange]:
     return changes
 
 
-def _rows_by_id(view: orders.PoPage) -> dict[str, orders.LineView]:
+def _rows_by_id(view: pages.PoPage) -> dict[str, pages.LineView]:
     """Line views keyed by the id text the forms carry."""
     return {str(row.line.id): row for row in view.lines}
 
@@ -225,7 +225,7 @@ def _rows_by_id(view: orders.PoPage) -> dict[str, orders.LineView]:
 @requires(C.manage_purchase_orders)
 def edit(po_id: int):
     """Edit a draft: payment terms, ship-to, notes, service schedule; line prices and dates."""
-    view = _po_or_404(po_id)
+    view = pages.get_for_page(po_id)
     if not view.editable:
         flash("Only a draft is edited; after issue, revise it with a reason.", "error")
         return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
@@ -254,7 +254,11 @@ def edit(po_id: int):
             )
             try:
                 orders.update_draft(
-                    po_id, header=header, lines=_line_changes(form), actor=current_user
+                    po_id,
+                    header=header,
+                    lines=_line_changes(form),
+                    actor=current_user,
+                    submission_id=form.submission_id.data,
                 )
             except DomainError as err:
                 form.form_errors.append(str(err))
@@ -274,7 +278,7 @@ def edit(po_id: int):
 @requires(C.manage_purchase_orders)
 def revise(po_id: int):
     """Revise an issued PO: quantities, prices, discounts, dates, an added line, and why."""
-    view = _po_or_404(po_id)
+    view = pages.get_for_page(po_id)
     if not view.revisable:
         flash("Only an issued purchase order is revised.", "error")
         return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
@@ -283,7 +287,7 @@ def revise(po_id: int):
     else:
         form = ReviseForm()
         if form.validate():
-            new_lines = ()
+            new_lines: tuple[NewLine, ...] = ()
             if (form.new_description.data or "").strip():
                 new_lines = (
                     NewLine(
@@ -299,9 +303,10 @@ def revise(po_id: int):
                     changes=RevisionChanges(lines=_line_changes(form), new_lines=new_lines),
                     reason=form.reason.data,
                     actor=current_user,
+                    submission_id=form.submission_id.data,
                 )
             except NotFound:
-                abort(404)
+                raise  # the 404 page
             except DomainError as err:
                 form.form_errors.append(str(err))
             else:
@@ -324,7 +329,7 @@ def revise(po_id: int):
 @requires(C.read_purchase_orders)
 def document(po_id: int):
     """The PO as a print-ready page (A4 or Letter) with the dock's QR code."""
-    view = _po_or_404(po_id)
+    view = pages.get_for_page(po_id)
     paper = "letter" if request.args.get("paper") == "letter" else "a4"
     return render_template(
         "purchase_orders/document.html",
@@ -339,7 +344,7 @@ def document(po_id: int):
 @requires(C.read_purchase_orders)
 def pdf(po_id: int):
     """The PO as a PDF file (fpdf2) with the PO number's QR code for the receiving dock."""
-    view = _po_or_404(po_id)
+    view = pages.get_for_page(po_id)
     paper = "letter" if request.args.get("paper") == "letter" else "a4"
     response = make_response(po_document.render_pdf(view, paper=paper))
     response.mimetype = "application/pdf"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.domain.approvals import STATUS_LABELS
+from portal.domain.labels import label
 from portal.domain.statuses import PurchaseRequestStatus as S
 from portal.forms import IdempotentForm
-from portal.services.approvals import LISTS
+from portal.read_models.approvals import LISTS
 
 
 class ListForm(FlaskForm):
@@ -17,14 +18,17 @@ class ListForm(FlaskForm):
 
     show = SelectField(
         "Show",
-        choices=list(LISTS.items()),
+        choices=[SelectChoice(key, words) for key, words in LISTS.items()],
         default="waiting",
         validators=[Optional()],
     )
     status = SelectField(
         "Status",
-        choices=[("", "Any status")]
-        + [(s.value, STATUS_LABELS[s]) for s in (S.submitted, S.approved, S.rejected, S.ordered)],
+        choices=[SelectChoice("", "Any status")]
+        + [
+            SelectChoice(s.value, label(s))
+            for s in (S.submitted, S.approved, S.rejected, S.ordered)
+        ],
         default="",
         validators=[Optional()],
     )

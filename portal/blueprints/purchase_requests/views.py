@@ -11,18 +11,24 @@ from flask_login import current_user
 
 from portal.blueprints.purchase_requests import bp
 from portal.blueprints.purchase_requests.forms import ApproveForm, ListForm, RejectForm
-from portal.domain import approvals as approval_rules
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import DomainError
+from portal.domain.labels import label
 from portal.domain.permissions import Capability as C
+from portal.domain.statuses import PurchaseRequestStatus
 from portal.htmx import page_or_block, wants_fragment
+from portal.read_models import approvals as queues
+from portal.read_models import purchase_requests as pages
 from portal.security import requires
 from portal.services import approvals
 
 
 @bp.app_template_filter("pr_status")
 def pr_status(value) -> str:
-    """A purchase request's status in words."""
-    return approval_rules.status_label(value)
+    """A purchase request's status (an enum or its value, as other pages pass it) in words."""
+    try:
+        return label(PurchaseRequestStatus(value))
+    except ValueError:
+        return str(value)
 
 
 @bp.get("/")
@@ -34,23 +40,20 @@ def index():
     show = form.show.data if valid and form.show.data else "waiting"
     status = form.status.data if valid else None
     page = form.page.data if valid and form.page.data else 1
-    listing = approvals.list_requests(current_user, show=show, status=status, page=page)
+    listing = queues.list_requests(current_user, show=show, status=status, page=page)
     return page_or_block(
         "purchase_requests/index.html",
         "pr_list",
         listing=listing,
         form=form,
         status_filter=status or "",
-        tabs=approvals.LISTS,
+        tabs=queues.LISTS,
     )
 
 
 def _page(pr_id: int, *, status: int = 200, **forms):
     """The PR page, or its main block for htmx."""
-    try:
-        view = approvals.detail(pr_id, current_user)
-    except NotFound:
-        abort(404)
+    view = pages.detail(pr_id, current_user)
     forms.setdefault("approve_form", ApproveForm(formdata=None, prefix="approve"))
     forms.setdefault("reject_form", RejectForm(formdata=None, prefix="reject"))
     return page_or_block(
@@ -67,22 +70,20 @@ def detail(pr_id: int):
 
 def _decide(pr_id: int, form, action, *, form_key: str):
     """Validate the form, run the decision, answer: PRG or the fresh block; 422 with the words."""
-    if not approvals.may_ever_approve(current_user):
+    if not queues.may_ever_approve(current_user):
         abort(403)
     if form.validate_on_submit():
         try:
-            decision = action(
+            approval = action(
                 pr_id,
                 approver=current_user,
                 reason=form.reason.data,
                 submission_id=form.submission_id.data,
             )
-        except NotFound:
-            abort(404)
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
-            flash(decision.message, "success")
+            flash(pages.decision_message(approval), "success")
             if wants_fragment():
                 return _page(pr_id)
             return redirect(url_for("purchase_requests.detail", pr_id=pr_id), code=303)

@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     SearchField,
     SelectField,
     StringField,
@@ -46,7 +47,7 @@ class VendorSearchForm(FlaskForm):
     status = SelectField("Show", choices=STATUS_CHOICES, default="", validate_choice=False)
 
 
-class VendorForm(FlaskForm):
+class VendorForm(IdempotentForm):
     """A vendor's details; the code is unique, so a retried post cannot make a second vendor."""
 
     code = StringField("Code", validators=[InputRequired("Enter a short code."), Length(max=16)])
@@ -75,7 +76,7 @@ class VendorForm(FlaskForm):
             raise ValidationError(str(err)) from None
 
 
-class BlockForm(FlaskForm):
+class BlockForm(IdempotentForm):
     """Block a vendor: the reason is required and shown wherever the vendor appears."""
 
     reason = TextAreaField(
@@ -84,13 +85,13 @@ class BlockForm(FlaskForm):
     )
 
 
-class UnblockForm(FlaskForm):
+class UnblockForm(IdempotentForm):
     """Let a blocked vendor be used again."""
 
     reason = StringField("Why unblock (optional)", validators=[Optional(), Length(max=300)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(IdempotentForm):
     """An item category the vendor is preferred for."""
 
     category = StringField(
@@ -112,7 +113,13 @@ class SourceCheckForm(FlaskForm):
     uom = StringField("Unit (optional)", validators=[Optional(), Length(max=12)])
 
 
-class ContractForm(FlaskForm):
+class RemoveCategoryForm(IdempotentForm):
+    """Stop preferring the vendor for one category (one small form per category chip)."""
+
+    category = HiddenField(validators=[InputRequired(), Length(max=60)])
+
+
+class ContractForm(IdempotentForm):
     """A contract's header: reference, title, validity, optional ceiling."""
 
     reference = StringField(
@@ -126,7 +133,7 @@ class ContractForm(FlaskForm):
     ceiling_amount = PhoneDecimalField("Ceiling (optional)", places=None, validators=[Optional()])
 
 
-class PriceForm(FlaskForm):
+class PriceForm(IdempotentForm):
     """One agreed price: for an item (part number) or a whole category, per unit."""
 
     part_number = StringField("Part number", validators=[Optional(), Length(max=40)])
@@ -137,7 +144,11 @@ class PriceForm(FlaskForm):
     )
 
 
-class ContractorForm(FlaskForm):
+class RemovePriceForm(IdempotentForm):
+    """Take one price off its contract (one small form per price row)."""
+
+
+class ContractorForm(IdempotentForm):
     """Give the work order to an outside contractor."""
 
     vendor_id = SelectField(

@@ -17,6 +17,8 @@ from portal.blueprints.vendors.forms import (
     ContractForm,
     ContractorForm,
     PriceForm,
+    RemoveCategoryForm,
+    RemovePriceForm,
     ServiceRequestForm,
     SourceCheckForm,
     UnblockForm,
@@ -27,6 +29,8 @@ from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
+from portal.read_models import contractors as contractor_reads
+from portal.read_models import vendors as vendor_reads
 from portal.security import requires
 from portal.services import contractors, vendors
 
@@ -36,7 +40,13 @@ SERVICE_PREFIX = "service"  # its qty/uom fields share the work order page with 
 @bp.app_template_global()
 def contractor_panel(wo):
     """The contractor section's data for a work order page (at most five queries)."""
-    return contractors.panel_for(wo)
+    return contractor_reads.panel_for(wo)
+
+
+@bp.app_template_global()
+def new_contractor_form():
+    """An empty contractor form, with a fresh submission id (the assign form's hidden fields)."""
+    return ContractorForm(formdata=None)
 
 
 @bp.app_template_global()
@@ -52,22 +62,18 @@ def _may_edit() -> bool:
     return current_user.can(C.manage_vendors)
 
 
-def _vendor_page_or_404(vendor_id: int):
-    """The vendor page's data, or 404."""
-    try:
-        return vendors.vendor_page(vendor_id)
-    except NotFound:
-        abort(404)
-
-
 def _detail(vendor_id: int, *, status: int = 200, **forms):
     """The vendor page with its forms (fresh unless given)."""
-    page = _vendor_page_or_404(vendor_id)
+    page = vendor_reads.vendor_page(vendor_id)
     forms.setdefault("category_form", CategoryForm(formdata=None))
     forms.setdefault("block_form", BlockForm(formdata=None))
     forms.setdefault("unblock_form", UnblockForm(formdata=None))
     forms.setdefault("check_form", SourceCheckForm(formdata=None))
     forms.setdefault("check", None)
+    remove_forms = {
+        category: RemoveCategoryForm(formdata=None, data={"category": category})
+        for category in page.categories
+    }
     return page_or_block(
         "vendors/detail.html",
         "source_result",
@@ -75,7 +81,8 @@ def _detail(vendor_id: int, *, status: int = 200, **forms):
         page=page,
         vendor=page.vendor,
         may_edit=_may_edit(),
-        categories=vendors.category_suggestions() if _may_edit() else [],
+        categories=vendor_reads.category_suggestions() if _may_edit() else [],
+        remove_forms=remove_forms if _may_edit() else {},
         **forms,
     )
 
@@ -90,7 +97,7 @@ def index():
     search = VendorSearchForm(request.args, meta={"csrf": False})
     search.validate()
     q = "" if search.q.errors else (search.q.data or "")
-    found = vendors.search_vendors(q, status=search.status.data)
+    found = vendor_reads.search_vendors(q, status=search.status.data)
     return page_or_block(
         "vendors/index.html", "vendor_rows", found=found, search=search, may_edit=_may_edit()
     )
@@ -118,7 +125,9 @@ def new():
     form = VendorForm()
     if form.validate_on_submit():
         try:
-            vendor = vendors.create_vendor(_draft(form), actor=current_user)
+            vendor = vendors.create_vendor(
+                _draft(form), actor=current_user, submission_id=form.submission_id.data
+            )
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -139,11 +148,13 @@ def detail(vendor_id: int):
 @requires(C.manage_vendors)
 def edit(vendor_id: int):
     """Change a vendor's details; what changed is audited with before and after."""
-    vendor = _vendor_page_or_404(vendor_id).vendor
+    vendor = vendor_reads.vendor_page(vendor_id).vendor
     form = VendorForm(obj=vendor)
     if form.validate_on_submit():
         try:
-            vendors.update_vendor(vendor_id, _draft(form), actor=current_user)
+            vendors.update_vendor(
+                vendor_id, _draft(form), actor=current_user, submission_id=form.submission_id.data
+            )
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -160,9 +171,12 @@ def block(vendor_id: int):
     form = BlockForm()
     if form.validate_on_submit():
         try:
-            vendor = vendors.block_vendor(vendor_id, reason=form.reason.data, actor=current_user)
-        except NotFound:
-            abort(404)
+            vendor = vendors.block_vendor(
+                vendor_id,
+                reason=form.reason.data,
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
         except DomainError as err:
             form.reason.errors = [*form.reason.errors, str(err)]
         else:
@@ -178,10 +192,12 @@ def unblock(vendor_id: int):
     form = UnblockForm()
     if not form.validate_on_submit():
         return _detail(vendor_id, status=422, unblock_form=form)
-    try:
-        vendor = vendors.unblock_vendor(vendor_id, reason=form.reason.data, actor=current_user)
-    except NotFound:
-        abort(404)
+    vendor = vendors.unblock_vendor(
+        vendor_id,
+        reason=form.reason.data,
+        actor=current_user,
+        submission_id=form.submission_id.data,
+    )
     flash(f"{vendor.name} can be used again.", "success")
     return redirect(url_for("vendors.detail", vendor_id=vendor_id), code=303)
 
@@ -193,15 +209,18 @@ def add_category(vendor_id: int):
     form = CategoryForm()
     if form.validate_on_submit():
         try:
-            name = vendors.add_preferred_category(
-                vendor_id, category=form.category.data, actor=current_user
+            preferred = vendors.add_preferred_category(
+                vendor_id,
+                category=form.category.data,
+                actor=current_user,
+                submission_id=form.submission_id.data,
             )
         except NotFound:
-            abort(404)
+            raise  # the 404 page
         except DomainError as err:
             form.category.errors = [*form.category.errors, str(err)]
         else:
-            flash(f"Preferred for {name}.", "success")
+            flash(f"Preferred for {preferred.category}.", "success")
             return redirect(url_for("vendors.detail", vendor_id=vendor_id) + "#preferred", 303)
     return _detail(vendor_id, status=422, category_form=form)
 
@@ -210,13 +229,13 @@ def add_category(vendor_id: int):
 @requires(C.manage_vendors)
 def remove_category(vendor_id: int):
     """The vendor is no longer preferred for this category."""
-    category = (request.form.get("category") or "").strip()
-    if not category:
+    form = RemoveCategoryForm()
+    category = (form.category.data or "").strip()
+    if not form.validate_on_submit() or not category:
         abort(400)
-    try:
-        vendors.remove_preferred_category(vendor_id, category=category, actor=current_user)
-    except NotFound:
-        abort(404)
+    vendors.remove_preferred_category(
+        vendor_id, category=category, actor=current_user, submission_id=form.submission_id.data
+    )
     flash(f"No longer preferred for {category}.", "success")
     return redirect(url_for("vendors.detail", vendor_id=vendor_id) + "#preferred", code=303)
 
@@ -230,15 +249,15 @@ def check(vendor_id: int):
     status = 200
     if form.validate():
         try:
-            result = vendors.check_source(
+            result = vendor_reads.check_source(
                 vendor_id,
                 part_number=form.part.data,
                 unit_price=form.price.data,
                 uom=form.uom.data,
             )
         except NotFound as err:
-            if vendors.vendor_name(vendor_id) is None:
-                abort(404)
+            if vendor_reads.vendor_name(vendor_id) is None:
+                raise
             form.part.errors = [*form.part.errors, str(err)]
             status = 422
     else:
@@ -253,7 +272,7 @@ def check(vendor_id: int):
 @requires(C.read_vendors)
 def contracts():
     """Every contract with its vendor and validity (bounded), ending soonest first."""
-    return render_template("vendors/contracts.html", rows=vendors.all_contracts())
+    return render_template("vendors/contracts.html", rows=vendor_reads.all_contracts())
 
 
 def _contract_draft(form: ContractForm) -> vendors.ContractDraft:
@@ -271,11 +290,16 @@ def _contract_draft(form: ContractForm) -> vendors.ContractDraft:
 @requires(C.manage_vendors)
 def new_contract(vendor_id: int):
     """Add a contract for the vendor; its prices are added on the contract page."""
-    vendor = _vendor_page_or_404(vendor_id).vendor
+    vendor = vendor_reads.vendor_page(vendor_id).vendor
     form = ContractForm()
     if form.validate_on_submit():
         try:
-            contract = vendors.create_contract(vendor_id, _contract_draft(form), actor=current_user)
+            contract = vendors.create_contract(
+                vendor_id,
+                _contract_draft(form),
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -287,26 +311,21 @@ def new_contract(vendor_id: int):
     ), status
 
 
-def _contract_or_404(contract_id: int):
-    """The contract page's data, or 404."""
-    try:
-        return vendors.contract_page(contract_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/vendors/contracts/<int:contract_id>")
 @requires(C.read_vendors)
 def contract(contract_id: int, *, status: int = 200, price_form=None):
     """One contract: vendor, validity, ceiling, and its prices per item or category."""
-    page = _contract_or_404(contract_id)
+    page = vendor_reads.contract_page(contract_id)
     return render_template(
         "vendors/contract.html",
         page=page,
         contract=page.contract,
         may_edit=_may_edit(),
         price_form=price_form or PriceForm(formdata=None),
-        categories=vendors.category_suggestions() if _may_edit() else [],
+        remove_forms={p.id: RemovePriceForm(formdata=None) for p in page.prices}
+        if _may_edit()
+        else {},
+        categories=vendor_reads.category_suggestions() if _may_edit() else [],
     ), status
 
 
@@ -314,11 +333,16 @@ def contract(contract_id: int, *, status: int = 200, price_form=None):
 @requires(C.manage_vendors)
 def edit_contract(contract_id: int):
     """Change a contract's reference, title, dates or ceiling (audited before/after)."""
-    found = _contract_or_404(contract_id).contract
+    found = vendor_reads.contract_page(contract_id).contract
     form = ContractForm(obj=found)
     if form.validate_on_submit():
         try:
-            vendors.update_contract(contract_id, _contract_draft(form), actor=current_user)
+            vendors.update_contract(
+                contract_id,
+                _contract_draft(form),
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -344,9 +368,10 @@ def add_price(contract_id: int):
                 uom=form.uom.data,
                 unit_price=form.unit_price.data,
                 actor=current_user,
+                submission_id=form.submission_id.data,
             )
         except NotFound as err:
-            _contract_or_404(contract_id)
+            vendor_reads.contract_page(contract_id)  # no such contract: the 404 page
             form.part_number.errors = [*form.part_number.errors, str(err)]
         except DomainError as err:
             form.form_errors.append(str(err))
@@ -360,12 +385,14 @@ def add_price(contract_id: int):
 @requires(C.manage_vendors)
 def remove_price(price_id: int):
     """Take a price off its contract."""
-    try:
-        contract_id = vendors.remove_contract_price(price_id, actor=current_user)
-    except NotFound:
-        abort(404)
+    form = RemovePriceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    found = vendors.remove_contract_price(
+        price_id, actor=current_user, submission_id=form.submission_id.data
+    )
     flash("Price removed.", "success")
-    return redirect(url_for("vendors.contract", contract_id=contract_id) + "#prices", code=303)
+    return redirect(url_for("vendors.contract", contract_id=found.id) + "#prices", code=303)
 
 
 # ---------------------------------------------------------------- contractors on work orders
@@ -388,15 +415,17 @@ def assign_contractor(wo_id: int):
     if not form.validate():
         abort(400)
     try:
-        outcome = contractors.assign_contractor(
-            wo_id, vendor_id=form.vendor_id.data, actor=current_user
+        wo = contractors.assign_contractor(
+            wo_id,
+            vendor_id=form.vendor_id.data,
+            actor=current_user,
+            submission_id=form.submission_id.data,
         )
-    except NotAllowed:
-        abort(403)
-    except NotFound:
-        abort(404)
+    except (NotFound, NotAllowed):
+        raise  # the 404 or 403 page
     except DomainError as err:
         return _wo_answer(wo_id, str(err), "error", status=422)
+    outcome = contractor_reads.assignment_outcome(wo)
     return _wo_answer(wo_id, outcome.message, outcome.tone)
 
 
@@ -408,7 +437,7 @@ def request_service(wo_id: int):
     vendor_id = request.form.get("vendor_id", type=int)
     if form.validate_on_submit() and vendor_id:
         try:
-            done = contractors.request_service(
+            line = contractors.request_service(
                 wo_id,
                 vendor_id=vendor_id,
                 description=form.description.data,
@@ -418,14 +447,12 @@ def request_service(wo_id: int):
                 actor=current_user,
                 submission_id=form.submission_id.data,
             )
-        except NotAllowed:
-            abort(403)
-        except NotFound:
-            abort(404)
+        except (NotFound, NotAllowed):
+            raise  # the 404 or 403 page
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
-            return _wo_answer(wo_id, done.message, "success")
+            return _wo_answer(wo_id, contractor_reads.service_requested_message(line), "success")
     elif not vendor_id:
         form.form_errors.append("Assign a contractor first.")
     # htmx swaps the main block; without JavaScript the whole page comes back, form and errors.

@@ -1,7 +1,8 @@
 """Gather the facts about a vendor, an item and its agreements; `domain.sourcing` judges them.
 
 Used wherever a vendor and a price are chosen: PR approval, PO creation and revision, contractor
-assignment. Two queries (agreements, preferred vendors) plus the vendor row.
+assignment, and the pages that show them. Reads only (the session is the caller's, so a use case
+judges inside its own transaction). Two queries (agreements, preferred vendors) plus the vendor.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from portal.domain.errors import NotFound
@@ -52,7 +53,7 @@ def _agreements(
     """agreements_for each (item id, category) pair, read in one query."""
     item_ids = {item_id for item_id, _ in wanted if item_id is not None}
     categories = {category for _, category in wanted if category}
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if item_ids:
         conditions.append(ContractPrice.item_id.in_(item_ids))
     if categories:
@@ -137,9 +138,9 @@ def assess_sources(
     """
     vendor = check_vendor_usable(session, vendor_id)
     items = _items(session, {need.item_id for need in needs if need.item_id is not None})
-    keys = []
+    keys: list[tuple[int | None, str | None]] = []
     for need in needs:
-        item = items.get(need.item_id)
+        item = items.get(need.item_id) if need.item_id is not None else None
         keys.append((need.item_id, item.category if item is not None else need.category))
     categories = {category for _, category in keys if category}
     preferred: dict[str, dict[int, str]] = {}
@@ -156,20 +157,20 @@ def assess_sources(
     day = on or date.today()
     found = []
     for need, key in zip(needs, keys, strict=True):
-        item = items.get(need.item_id)
-        category = key[1]
+        item = items.get(need.item_id) if need.item_id is not None else None
+        item_category = key[1]
         found.append(
             assess(
                 vendor=facts,
                 item_label=item.part_number
                 if item is not None
                 else (need.description or "this line"),
-                category=category,
+                category=item_category,
                 unit_price=need.unit_price,
                 uom=need.uom,
                 on=day,
                 agreements=agreements[key],
-                preferred_vendor_names=preferred.get(category, {}) if category else {},
+                preferred_vendor_names=preferred.get(item_category, {}) if item_category else {},
             )
         )
     return found
