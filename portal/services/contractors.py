@@ -10,10 +10,9 @@ cannot be assigned at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -24,19 +23,12 @@ from portal.domain.parts import check_may_take_stock_or_buy, parse_quantity
 from portal.domain.roles import Role
 from portal.domain.sourcing import check_usable
 from portal.domain.statuses import (
-    ItemKind,
     LineKind,
-    PurchaseOrderStatus,
-    PurchaseRequestStatus,
 )
 from portal.domain.work_orders import WorkOrderStatus
 from portal.extensions import db
 from portal.models import (
-    Contract,
-    ContractPrice,
     Item,
-    PurchaseOrder,
-    PurchaseOrderLine,
     PurchaseRequest,
     PurchaseRequestLine,
     User,
@@ -44,76 +36,17 @@ from portal.models import (
     WorkOrder,
 )
 from portal.models.base import utcnow
+from portal.read_models.contractors import cover_for
 from portal.services import audit, sourcing
 from portal.services._uow import earlier_submission, unit_of_work
 from portal.services.parts import lock_row
 from portal.services.purchase_requests import _new_request, _open_request
 from portal.services.work_orders import move_work_order
 
-OPEN_PO = (
-    PurchaseOrderStatus.approved,
-    PurchaseOrderStatus.issued,
-    PurchaseOrderStatus.partially_received,
-)
-PENDING_PR = (PurchaseRequestStatus.draft, PurchaseRequestStatus.submitted)
 REQUESTERS = (Role.supervisor, Role.buyer)
 
 
 # ---------------------------------------------------------------- reads
-
-
-def cover_for(
-    session: Session, wo: WorkOrder, vendor: Vendor, *, today: date | None = None
-) -> rules.ContractorCover:
-    """What lets `vendor` work on `wo`: valid service contracts, open service POs, pending PRs."""
-    on = today or date.today()
-    service_categories = select(Item.category).where(Item.kind == ItemKind.service.value)
-    contracts = session.scalars(
-        select(Contract.reference)
-        .join(ContractPrice, ContractPrice.contract_id == Contract.id)
-        .outerjoin(Item, Item.id == ContractPrice.item_id)
-        .where(
-            Contract.vendor_id == vendor.id,
-            Contract.valid_from <= on,
-            Contract.valid_to >= on,
-            or_(
-                Item.kind == ItemKind.service.value,
-                ContractPrice.item_id.is_(None) & ContractPrice.category.in_(service_categories),
-            ),
-        )
-        .distinct()
-        .order_by(Contract.reference)
-    ).all()
-    orders = session.scalars(
-        select(PurchaseOrder.number)
-        .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
-        .where(
-            PurchaseOrder.vendor_id == vendor.id,
-            PurchaseOrder.status.in_([s.value for s in OPEN_PO]),
-            PurchaseOrderLine.kind == LineKind.service.value,
-            PurchaseOrderLine.work_order_id == wo.id,
-        )
-        .distinct()
-        .order_by(PurchaseOrder.number)
-    ).all()
-    requests = session.scalars(
-        select(PurchaseRequest.number)
-        .join(PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id)
-        .where(
-            PurchaseRequest.work_order_id == wo.id,
-            PurchaseRequest.status.in_([s.value for s in PENDING_PR]),
-            PurchaseRequestLine.kind == LineKind.service.value,
-            PurchaseRequestLine.suggested_vendor_id == vendor.id,
-        )
-        .distinct()
-        .order_by(PurchaseRequest.number)
-    ).all()
-    return rules.ContractorCover(
-        vendor_name=vendor.name,
-        contract_references=tuple(contracts),
-        po_numbers=tuple(orders),
-        requested_on=tuple(requests),
-    )
 
 
 @dataclass
@@ -189,19 +122,6 @@ def panel_for(wo: WorkOrder) -> ContractorPanel:
         )
     ]
     return ContractorPanel(contractor, cover, choices, lines, is_open)
-
-
-def check_may_start(session: Session, wo: WorkOrder) -> None:
-    """Raise ContractorNotCovered when a contractor's work would start without an agreed price.
-
-    Called by services.work_orders.move_work_order before any move to in progress.
-    """
-    if wo.assignee_vendor_id is None:
-        return
-    vendor = session.get(Vendor, wo.assignee_vendor_id)
-    if vendor is None:
-        return
-    rules.check_may_start(cover_for(session, wo, vendor), wo.number)
 
 
 # ---------------------------------------------------------------- writes

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from portal.domain.events import Event
-from portal.services import messagebus
+from portal.domain.events import Event, PartsArrived, WorkOrderMoved
+from portal.services import messagebus, work_orders, work_requests
 
-HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {}
+HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {
+    # -- field (work orders, work requests)
+    WorkOrderMoved: [work_requests.on_work_order_moved],  # tell the tenant: done, cancelled
+    PartsArrived: [work_orders.on_parts_arrived],  # all here: back to work
+}
 
 
 def register() -> None:

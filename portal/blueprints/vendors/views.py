@@ -34,12 +34,6 @@ SERVICE_PREFIX = "service"  # its qty/uom fields share the work order page with 
 
 
 @bp.app_template_global()
-def contractor_panel(wo):
-    """The contractor section's data for a work order page (at most five queries)."""
-    return contractors.panel_for(wo)
-
-
-@bp.app_template_global()
 def new_service_form(wo):
     """An empty service request form for the work order, with a fresh submission id."""
     form = ServiceRequestForm(formdata=None, prefix=SERVICE_PREFIX)

@@ -1,0 +1,1 @@
+"""Read models: what pages show, as plain functions over the database (no unit of work)."""
