@@ -80,14 +80,15 @@ def isolated_app(tmp_dir: Path, **overrides):
             db.engine.dispose()
 
 
-@pytest.fixture
-def race_app(tmp_path):
+@contextmanager
+def racing_app(tmp_dir: Path):
     """An app on a scratch database of its own, with a connection per racing thread.
 
     For races: the shared test database holds one connection on SQLite, so threads there
     would not really race. Tables are made; the test adds its own rows and commits them.
+    A module may share one (a module-scoped fixture) and empty it between tests.
     """
-    with scratch_database(tmp_path) as url:
+    with scratch_database(tmp_dir) as url:
         engine = {"pool_pre_ping": True, "pool_size": 12, "max_overflow": 0}
         app = forget_user_between_requests(
             create_app(base_config(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine))
@@ -100,6 +101,13 @@ def race_app(tmp_path):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+@pytest.fixture
+def race_app(tmp_path):
+    """An app on a scratch database of its own (see racing_app), for one test."""
+    with racing_app(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
