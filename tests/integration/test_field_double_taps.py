@@ -288,3 +288,14 @@ def test_a_double_tap_on_the_findings_form_creates_them_once(race, race_db):
     }
     _landed_together(post_at_once(race, supervisor.id, "/audits/new", form))
     assert _count(WorkOrder) == 1 and _events("audit_findings.imported") == 1
+
+
+# ---------------------------------------------------------------- administration
+
+
+def test_a_double_tap_on_grant_budget_authority_grants_it_once(race, race_db):
+    admin = make_user(race_db, roles=["admin"])
+    approver = make_user(race_db, roles=["approver"])
+    url = f"/admin/users/{approver.id}/budget-authority"
+    _landed_together(post_at_once(race, admin.id, url, {"grant": "1"}))
+    assert _events("user.budget_authority_changed") == 1
