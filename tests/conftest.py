@@ -86,6 +86,7 @@ def racing_app(tmp_dir: Path):
 
     For races: the shared test database holds one connection on SQLite, so threads there
     would not really race. Tables are made; the test adds its own rows and commits them.
+    A module may share one (a module-scoped fixture) and empty it between tests.
     """
     with scratch_database(tmp_dir) as url:
         engine = {"pool_pre_ping": True, "pool_size": 12, "max_overflow": 0}
@@ -104,7 +105,7 @@ def racing_app(tmp_dir: Path):
 
 @pytest.fixture
 def race_app(tmp_path):
-    """An app on a scratch database of its own (see `racing_app`), for one test."""
+    """An app on a scratch database of its own (see racing_app), for one test."""
     with racing_app(tmp_path) as app:
         yield app
 

@@ -1,4 +1,5 @@
-"""Audit findings that become work orders: reading an audit CSV and checking every row.
+"""Audit findings that become work orders: the audit CSV's columns and the rules every row must
+pass (the file itself is read by domain/tabular.py, like every import).
 
 Pure rules: no Flask, no database. The service looks up the asset tags and locations a file
 names and passes them in as plain values, so every rule here is tested without a database.
@@ -7,7 +8,8 @@ The CSV, as people are told on the import page:
 
     audit_reference, finding, asset_tag, location, deadline, priority, instructions
 
-- a header row with those names first (any order; `asset_tag` or `location` may be left out);
+- a header row with those names first (any order, any case; `asset_tag` or `location` may be
+  left out; `reference` and `tag` are read as audit_reference and asset_tag);
 - UTF-8, with or without a byte-order mark; commas or semicolons between cells;
 - `location` is optional when the asset is given; write it `SITE/CODE` (or `CODE` if only one
   site has it);
@@ -18,14 +20,13 @@ The CSV, as people are told on the import page:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from portal.domain.errors import DomainError
+from portal.domain.tabular import TableSpec
 from portal.domain.work_orders import Priority
 
 MAX_ROWS = 2000
@@ -62,6 +63,16 @@ COLUMN_WORDS: dict[str, str] = {
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# How the one CSV reader reads an audit file.
+SPEC = TableSpec(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    max_rows=MAX_ROWS,
+    max_bytes=MAX_FILE_BYTES,
+    max_cell_chars=max(CELL_LIMITS.values()),
+    aliases=(("reference", "audit_reference"), ("audit", "audit_reference"), ("tag", "asset_tag")),
+)
+
 
 class FindingsRejected(DomainError):
     """A file or form of findings with problems: nothing is imported, every problem is named."""
@@ -86,7 +97,11 @@ class RawFinding:
     deadline: str = ""
     priority: str = ""
     instructions: str = ""
-    extra_cells: int = 0  # cells beyond the header: usually a comma that needed quotes
+
+
+def raw_finding(row: int, cells: Mapping[str, str]) -> RawFinding:
+    """One row of an audit file as a RawFinding (the columns a file leaves out are blank)."""
+    return RawFinding(row=row, **{name: cells.get(name, "") for name in COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -178,119 +193,6 @@ class FindingsCheck:
         return FindingsRejected(self.messages(), {r.raw.row: r.problems for r in self.bad_rows})
 
 
-@dataclass
-class CsvFile:
-    """What reading a CSV gave: the rows, and problems with the file as a whole."""
-
-    rows: list[RawFinding] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- reading
-
-
-def decode_csv(data: bytes) -> str:
-    """The text of an uploaded file: UTF-8 with or without a BOM, else a DomainError in words."""
-    if not data.strip():
-        raise DomainError("The file is empty.")
-    if len(data) > MAX_FILE_BYTES:
-        raise DomainError(
-            f"The file is {len(data) / 1_048_576:.1f} MB; an import can be at most 1 MB."
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(
-            "The file is not UTF-8 text. In your spreadsheet choose Save as › "
-            "'CSV UTF-8 (comma delimited)' and upload that."
-        ) from None
-
-
-def column_name(header: str) -> str:
-    """A header cell as a column name: 'Asset tag' and 'asset-tag' both mean asset_tag."""
-    name = re.sub(r"[\s\-]+", "_", header.strip().lower().lstrip("\ufeff"))
-    return {"reference": "audit_reference", "audit": "audit_reference", "tag": "asset_tag"}.get(
-        name, name
-    )
-
-
-def detect_delimiter(first_line: str) -> str:
-    """Semicolon when the header has more semicolons than commas (many European exports)."""
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-def read_csv(text: str, *, max_rows: int = MAX_ROWS) -> CsvFile:
-    """The findings of an audit CSV, one RawFinding per non-blank row; file problems in words."""
-    text = text.lstrip("\ufeff")
-    result = CsvFile()
-    if not text.strip():
-        result.problems.append("The file is empty.")
-        return result
-    delimiter = detect_delimiter(text.splitlines()[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as err:
-        result.problems.append(f"Row 1 could not be read ({err}).")
-        return result
-    names = [column_name(cell) for cell in header]
-    problems = _header_problems(names)
-    if problems:
-        result.problems.extend(problems)
-        return result
-    named = [(i, name) for i, name in enumerate(names) if name]
-    count, number = 0, 1
-    try:
-        for cells in reader:
-            number += 1
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines and rows of empty cells that spreadsheets leave behind
-            count += 1
-            if count > max_rows:
-                continue  # keep counting, to say how many there are
-            values = {name: cells[i] if i < len(cells) else "" for i, name in named}
-            # Text under an unnamed column or past the header: usually a comma needing quotes.
-            stray = [
-                c for i, c in enumerate(cells) if c.strip() and (i >= len(names) or not names[i])
-            ]
-            result.rows.append(RawFinding(row=number, extra_cells=len(stray), **values))
-    except csv.Error as err:
-        result.problems.append(f"Row {number + 1} could not be read ({err}).")
-        return result
-    if count > max_rows:
-        result.problems.append(
-            f"The file has {count:,} findings; one import takes at most {max_rows:,}. "
-            "Split it into smaller files."
-        )
-    if count == 0:
-        result.problems.append("The file has a header but no findings under it.")
-    return result
-
-
-def _header_problems(names: list[str]) -> list[str]:
-    """What is wrong with the header row, if anything."""
-    expected = ", ".join(COLUMNS)
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    if len(missing) == len(REQUIRED_COLUMNS):
-        return [f"The first row must be the header with the column names: {expected}."]
-    problems = []
-    if missing:
-        problems.append(
-            f"The header has no {', '.join(missing)} column. The columns are: {expected}."
-        )
-    if "asset_tag" not in names and "location" not in names:
-        problems.append("The header needs an asset_tag column, a location column, or both.")
-    unknown = [n for n in names if n and n not in COLUMNS]
-    if unknown:
-        problems.append(
-            f"The header has unknown column(s): {', '.join(unknown)}. The columns are: {expected}."
-        )
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
-    if repeated:
-        problems.append(f"The header repeats column(s): {', '.join(repeated)}.")
-    return problems
-
-
 # ---------------------------------------------------------------- checking
 
 
@@ -366,11 +268,6 @@ def check_findings(
     for raw in rows:
         label = f"{noun} {raw.row}"
         problems: list[str] = []
-        if raw.extra_cells:
-            problems.append(
-                f"has text in {raw.extra_cells} cell(s) the header does not name; "
-                "put quotes around text that contains a comma or semicolon"
-            )
         for column, limit in CELL_LIMITS.items():
             value = getattr(raw, column).strip()
             if len(value) > limit:
@@ -460,13 +357,13 @@ def _where(
     location = None
     if where:
         site_code, code = location_parts(where)
-        candidates = by_code.get(code, [])
+        places = by_code.get(code, [])
         if site_code is not None:
-            candidates = [ref for ref in candidates if ref.site_code.upper() == site_code]
-        if len(candidates) == 1:
-            location = candidates[0]
-        elif candidates:
-            sites = ", ".join(sorted(f"{ref.site_code}/{ref.code}" for ref in candidates))
+            places = [ref for ref in places if ref.site_code.upper() == site_code]
+        if len(places) == 1:
+            location = places[0]
+        elif places:
+            sites = ", ".join(sorted(f"{ref.site_code}/{ref.code}" for ref in places))
             problems.append(
                 f"location {where_shown} is in more than one site; write one of {sites}"
             )

@@ -107,6 +107,14 @@ class TableSpec:
     max_rows: int = 5000
     max_bytes: int = 4 * 1024 * 1024
     max_cell_chars: int = 4000
+    # Other names people give a column in their header: (("tag", "asset_tag"), ...).
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def column_named(self, header_cell: str) -> str:
+        """The column a header cell means: case, spaces around, and spaces or hyphens between
+        words do not matter ('Asset tag', 'asset-tag' and 'ASSET_TAG' are asset_tag)."""
+        name = re.sub(r"[\s\-]+", "_", header_cell.strip().lower())
+        return dict(self.aliases).get(name, name)
 
 
 @dataclass
@@ -117,7 +125,7 @@ class Table:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def _decode(data: bytes | str) -> str:
+def text_of(data: bytes | str) -> str:
     """Text from an upload: UTF-8 with or without BOM; anything else is refused in words."""
     if isinstance(data, str):
         return data.lstrip("\ufeff")
@@ -132,15 +140,16 @@ def _decode(data: bytes | str) -> str:
 def read_table(data: bytes | str, spec: TableSpec) -> Table:
     """Rows of a CSV (commas or semicolons) under a header naming `spec`'s columns.
 
-    Header names are matched without case or surrounding spaces. The file's own problems
-    (missing or unknown columns, too many rows, extra cells, control characters) come back
-    as RowProblems; nothing raises except a file that is not text at all.
+    Header cells are matched loosely (`TableSpec.column_named`). The file's own problems (no
+    header, missing, unknown or repeated columns, too many rows, text in cells past the
+    header, overlong cells) come back as RowProblems; empty cells past the header, which
+    spreadsheets leave behind, are ignored. Nothing raises except a file that is not text.
     """
     size = len(data.encode() if isinstance(data, str) else data)
     if size > spec.max_bytes:
         limit = spec.max_bytes // (1024 * 1024)
         raise ImportRefused([RowProblem(None, f"The file is larger than {limit} MB")])
-    text = _decode(data)
+    text = text_of(data)
     if "\x00" in text:
         raise ImportRefused([RowProblem(None, "The file holds binary data, not CSV text")])
     table = Table()
@@ -150,14 +159,9 @@ def read_table(data: bytes | str, spec: TableSpec) -> Table:
         return table
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
-    unknown = [name for name in header if name and name not in spec.columns]
-    missing = [name for name in spec.required if name not in header]
-    if unknown:
-        table.problems.append(RowProblem(1, f"unknown column(s): {', '.join(unknown)}"))
-    if missing:
-        table.problems.append(RowProblem(1, f"missing column(s): {', '.join(missing)}"))
-    if unknown or missing:
+    header = [spec.column_named(name) for name in next(reader)]
+    table.problems.extend(_header_problems(header, spec))
+    if table.problems:
         return table
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
@@ -167,12 +171,16 @@ def read_table(data: bytes | str, spec: TableSpec) -> Table:
                 RowProblem(None, f"The file has more than {spec.max_rows} rows; split it")
             )
             break
-        if len(cells) > len(header):
+        if any(cell.strip() for cell in _unnamed(cells, header)):
             table.problems.append(
                 RowProblem(number, "more cells than columns (a comma that needed quotes?)")
             )
             continue
-        row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+        row = {
+            name: (cells[i].strip() if i < len(cells) else "")
+            for i, name in enumerate(header)
+            if name
+        }
         long = [name for name, value in row.items() if len(value) > spec.max_cell_chars]
         if long:
             table.problems.append(RowProblem(number, f"{long[0]} is too long"))
@@ -181,6 +189,32 @@ def read_table(data: bytes | str, spec: TableSpec) -> Table:
     if not table.rows and not table.problems:
         table.problems.append(RowProblem(None, "The file has a header but no rows"))
     return table
+
+
+def _header_problems(header: list[str], spec: TableSpec) -> list[RowProblem]:
+    """What is wrong with a header row: none of it (no header at all), or columns unknown,
+    missing or named twice."""
+    if not set(header) & set(spec.required):
+        names = ", ".join(spec.columns)
+        return [
+            RowProblem(None, f"The first row must be the header with the column names: {names}")
+        ]
+    problems = []
+    unknown = [name for name in header if name and name not in spec.columns]
+    missing = [name for name in spec.required if name not in header]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if unknown:
+        problems.append(RowProblem(1, f"unknown column(s): {', '.join(unknown)}"))
+    if missing:
+        problems.append(RowProblem(1, f"missing column(s): {', '.join(missing)}"))
+    if repeated:
+        problems.append(RowProblem(1, f"column(s) named twice: {', '.join(repeated)}"))
+    return problems
+
+
+def _unnamed(cells: list[str], header: list[str]) -> list[str]:
+    """The cells of a row under no column: past the header, or under a blank header cell."""
+    return [cell for i, cell in enumerate(cells) if i >= len(header) or not header[i]]
 
 
 @dataclass(frozen=True)

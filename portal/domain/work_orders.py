@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from portal.domain.errors import InvalidTransition
+from portal.domain.permissions import (
+    MOVE_CAPABILITY,
+    WorkOrderAccess,
+    can,
+    may_act_on_work_order,
+)
 
 
 class WorkOrderStatus(StrEnum):
@@ -155,21 +162,27 @@ ACTION_LABELS: dict[WorkOrderStatus, str] = {
     S.cancelled: "Cancel",
 }
 
-# Who may make each move: approving, closing and cancelling are a supervisor's call.
-MOVE_ROLES: dict[WorkOrderStatus, tuple[str, ...]] = {
-    S.approved: ("supervisor",),
-    S.assigned: ("supervisor", "technician"),
-    S.in_progress: ("supervisor", "technician"),
-    S.waiting_parts: ("supervisor", "technician", "storekeeper"),
-    S.completed: ("supervisor", "technician"),
-    S.closed: ("supervisor",),
-    S.cancelled: ("supervisor",),
-}
 
+def moves_for(
+    current: WorkOrderStatus,
+    roles: Iterable[str],
+    *,
+    user_id: int | None = None,
+    wo: WorkOrderAccess | None = None,
+) -> list[WorkOrderStatus]:
+    """The moves a person may make from `current`, in a stable order (the buttons a page shows).
 
-def moves_for(current: WorkOrderStatus, roles: set[str]) -> list[WorkOrderStatus]:
-    """The moves a person holding `roles` may make from `current`, in a stable order."""
-    from portal.domain.roles import allows
-
+    The permission table says which capability each move needs (MOVE_CAPABILITY); with `wo`
+    (and the person's id) the object rule applies too: a technician moves only their own work
+    or unassigned work.
+    """
     allowed = allowed_moves(current) - AUTOMATIC_MOVES.get(WorkOrderStatus(current), frozenset())
-    return [s for s in ACTION_LABELS if s in allowed and allows(roles, MOVE_ROLES[s])]
+    held = set(roles)
+
+    def may(target: WorkOrderStatus) -> bool:
+        capability = MOVE_CAPABILITY[target]
+        if wo is None or user_id is None:
+            return can(held, capability)
+        return may_act_on_work_order(held, user_id, capability, wo)
+
+    return [s for s in ACTION_LABELS if s in allowed and may(s)]

@@ -96,6 +96,14 @@ def cover_for(
     )
 
 
+def cover_of_contractor(session: Session, wo: WorkOrder) -> rules.ContractorCover | None:
+    """The cover of the contractor `wo` is assigned to; None when no contractor has it."""
+    if wo.assignee_vendor_id is None:
+        return None
+    vendor = session.get(Vendor, wo.assignee_vendor_id)
+    return cover_for(session, wo, vendor) if vendor is not None else None
+
+
 @dataclass
 class ServiceLineView:
     """A service PR line raised for this work order, as the panel lists it."""

@@ -29,8 +29,7 @@ from portal.models import (
     WorkOrder,
 )
 from portal.read_models import approvals as reads
-from portal.read_models import sourcing
-from portal.read_models import budgets
+from portal.read_models import budgets, sourcing
 from portal.services._uow import current_session
 
 

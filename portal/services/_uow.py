@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache, wraps
 from typing import Any, ParamSpec, TypeVar
@@ -249,6 +249,20 @@ def _model_named(name: str) -> type:
         if mapper.class_.__name__ == name:
             return mapper.class_
     raise LookupError(f"no model named {name}")
+
+
+def submission_result(submission_id: str, *, kinds: Iterable[str]) -> Any:
+    """What the first post of a form of one of `kinds` made (an object or a list of them), for
+    the page that shows it after the redirect; None when there is no such submission."""
+    if not isinstance(submission_id, str) or not SUBMISSION_ID.match(submission_id):
+        return None
+    session = current_session()
+    row = session.execute(
+        select(Submission.kind, Submission.result).where(Submission.submission_id == submission_id)
+    ).one_or_none()
+    if row is None or row.kind not in set(kinds):
+        return None
+    return _load_result(session, row.result)
 
 
 def earlier_submission(session: Session, model: Any, submission_id: str | None) -> Any:

@@ -1,18 +1,18 @@
-"""Accounts: creating users and checking passwords."""
+"""Accounts: creating users and checking passwords (who has one: read_models/accounts.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.domain.errors import DomainError
+from portal.domain.permissions import Capability
 from portal.domain.roles import Role
-from portal.extensions import db
 from portal.models import User, UserRole
 from portal.models.base import utcnow
 from portal.services import audit
 from portal.services._uow import unit_of_work
+from portal.services.authz import authorize
 
 # Checked against when the username is unknown, so both paths cost one hash (no timing oracle).
 _DUMMY_HASH = generate_password_hash("no such user")
@@ -43,6 +43,7 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Create a user with roles; a taken username is refused in words."""
+    authorize(actor, Capability.manage_users)
     username = username.strip().lower()
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise DomainError("A username is letters, digits, dots and underscores.")
@@ -65,23 +66,4 @@ def create_user(
             subject_label=username,
             changes={"roles": sorted(r.value for r in roles)},
         )
-    return db.session.get(User, user.id)
-
-
-def list_users() -> list[User]:
-    """All users by username, roles loaded with them."""
-    return list(
-        db.session.scalars(
-            select(User).options(selectinload(User.role_rows)).order_by(User.username)
-        )
-    )
-
-
-def assignable_people() -> list[User]:
-    """Active technicians and supervisors, by name: who work can be given to."""
-    holders = select(UserRole.user_id).where(UserRole.role.in_([Role.technician, Role.supervisor]))
-    return list(
-        db.session.scalars(
-            select(User).where(User.active.is_(True), User.id.in_(holders)).order_by(User.full_name)
-        )
-    )
+    return user

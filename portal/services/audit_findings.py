@@ -1,38 +1,188 @@
-"""Audit findings into compliance work orders: a dry run first, then all of them or none."""
+"""Audit findings into compliance work orders, through the one CSV import pipeline
+(services/csv_import.py): a dry run names every bad row, the import makes all rows or none, and
+a second post of the same form imports once. The many-lines form takes the same checks.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.domain.audit_findings import (
+    COLUMNS,
+    SPEC,
     AssetRef,
+    Finding,
     FindingsCheck,
     LocationRef,
     RawFinding,
+    RowCheck,
     check_findings,
-    decode_csv,
-    read_csv,
+    raw_finding,
     wanted_references,
 )
-from portal.domain.errors import DomainError
+from portal.domain.permissions import Capability
+from portal.domain.tabular import Parsed, RowProblem
 from portal.domain.work_orders import Priority, WorkOrderType
-from portal.extensions import db
-from portal.models import Asset, AuditEvent, AuditFinding, Location, Site, User, WorkOrder
+from portal.models import Asset, AuditFinding, Location, Site, User, WorkOrder
 from portal.models.base import utcnow
-from portal.services import audit
-from portal.services._uow import unit_of_work
+from portal.services import audit, csv_import
+from portal.services._uow import (
+    current_session,
+    submission_result,
+    submitted_once,
+    unit_of_work,
+)
+from portal.services.authz import authorize
 from portal.services.work_orders import NewWorkOrder, add_work_order
 
 IMPORTED = "audit_findings.imported"
+FORM_KIND = "audit_findings_form"  # the many-lines form's submissions
 PREVIEW_READY_SHOWN = 100  # a dry run lists every bad row, and this many good ones
-_SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,48}$")
+
+
+def today() -> date:
+    """The date deadlines are compared with (UTC, like the due times they become)."""
+    return utcnow().date()
+
+
+def due_time(deadline: date) -> datetime:
+    """A deadline as a work order due time: the end of that day, UTC."""
+    return datetime.combine(deadline, time(23, 59, 59), tzinfo=UTC)
+
+
+def example_row() -> list[str]:
+    """One example finding, due in four weeks, for the template download."""
+    return [
+        "FS-2026-014",
+        "Fire door to the stairs does not close fully",
+        "",
+        "ECA/LOBBY",
+        (today() + timedelta(days=28)).isoformat(),
+        "high",
+        "Adjust the closer | Check the latch | Photograph the door closed",
+    ]
+
+
+# ---------------------------------------------------------------- checking
+
+
+@dataclass
+class _Lookup:
+    """The assets and locations a set of rows names, as the rules and the page need them."""
+
+    assets: list[AssetRef] = field(default_factory=list)
+    locations: list[LocationRef] = field(default_factory=list)
+    asset_labels: dict[int, str] = field(default_factory=dict)
+    location_labels: dict[int, str] = field(default_factory=dict)
+
+
+def _look_up(session: Session, rows: Sequence[RawFinding]) -> _Lookup:
+    """Fetch only what the rows name: two queries, however many rows."""
+    tags, codes = wanted_references(rows)
+    found = _Lookup()
+    if tags:
+        assets = session.scalars(
+            select(Asset)
+            .where(func.upper(Asset.tag).in_(sorted(tags)))
+            .options(joinedload(Asset.location).joinedload(Location.site))
+        )
+        for asset in assets:
+            found.assets.append(
+                AssetRef(
+                    id=asset.id,
+                    tag=asset.tag,
+                    site_code=asset.location.site.code,
+                    location_id=asset.location_id,
+                    active=asset.active,
+                )
+            )
+            found.asset_labels[asset.id] = f"{asset.tag} · {asset.name}"
+            found.location_labels[asset.location_id] = _location_label(
+                asset.location, asset.location.site
+            )
+    if codes:
+        places = session.execute(
+            select(Location, Site)
+            .join(Site, Location.site_id == Site.id)
+            .where(func.upper(Location.code).in_(sorted(codes)))
+        )
+        for location, site in places:
+            found.locations.append(
+                LocationRef(id=location.id, site_code=site.code, code=location.code or "")
+            )
+            found.location_labels[location.id] = _location_label(location, site)
+    return found
+
+
+def _location_label(location: Location, site: Site) -> str:
+    """'Boiler Room · RBP': the place and its site, without walking the tree."""
+    return f"{location.name} · {site.code}"
+
+
+def _check(
+    session: Session, rows: Sequence[RawFinding], *, noun: str
+) -> tuple[FindingsCheck, _Lookup]:
+    """Check rows against the rules and the database; nothing is written."""
+    lookup = _look_up(session, rows)
+    check = check_findings(
+        rows, today=today(), assets=lookup.assets, locations=lookup.locations, noun=noun
+    )
+    return check, lookup
+
+
+@dataclass
+class FindingRow:
+    """One row of an audit file in the pipeline: its cells, then what checking made of it."""
+
+    cells: dict[str, str]
+    check: RowCheck | None = None
+    asset: str | None = None  # 'P-101 · Pump' for the dry run page
+    location: str | None = None
+
+
+def _parse_row(cells: dict[str, str]) -> FindingRow:
+    """Each row is kept as read; the rules run over all rows at once (repeats, lookups)."""
+    return FindingRow(cells)
+
+
+def _check_rows(session: Session, rows: list[Parsed[FindingRow]]) -> list[RowProblem]:
+    """The rules and the database on every row; each row keeps its verdict for the page and
+    for the import."""
+    raws = [raw_finding(parsed.row, parsed.value.cells) for parsed in rows]
+    check, lookup = _check(session, raws, noun="Row")
+    problems: list[RowProblem] = []
+    for parsed, verdict in zip(rows, check.rows, strict=True):
+        row = parsed.value
+        row.check = verdict
+        if verdict.finding is not None:
+            row.asset = lookup.asset_labels.get(verdict.finding.asset_id or 0)
+            row.location = lookup.location_labels.get(verdict.finding.location_id or 0)
+        problems.extend(RowProblem(parsed.row, problem) for problem in verdict.problems)
+    return problems
+
+
+def _write_rows(session: Session, rows: list[Parsed[FindingRow]], actor: User) -> list[Any]:
+    """The checked rows' work orders (the pipeline calls this only when every row is good)."""
+    findings = [p.value.check.finding for p in rows if p.value.check and p.value.check.finding]
+    return _create(session, findings, actor=actor)
+
+
+IMPORTER = csv_import.Importer(
+    kind="audit_findings",
+    spec=SPEC,
+    parse_row=_parse_row,
+    check=_check_rows,
+    write=_write_rows,
+)
+
+
+# ---------------------------------------------------------------- the dry run
 
 
 @dataclass(frozen=True)
@@ -102,88 +252,45 @@ class Preview:
         return len(self.rows) - len(self.shown)
 
 
-def today() -> date:
-    """The date deadlines are compared with (UTC, like the due times they become)."""
-    return utcnow().date()
-
-
-def due_time(deadline: date) -> datetime:
-    """A deadline as a work order due time: the end of that day, UTC."""
-    return datetime.combine(deadline, time(23, 59, 59), tzinfo=UTC)
-
-
-def text_of_upload(data: bytes) -> str:
-    """The text of an uploaded CSV (UTF-8, BOM or not, at most 1 MB); DomainError in words."""
-    return decode_csv(data)
-
-
-# ---------------------------------------------------------------- checking
-
-
-@dataclass
-class _Lookup:
-    """The assets and locations a set of rows names, as the rules and the page need them."""
-
-    assets: list[AssetRef]
-    locations: list[LocationRef]
-    asset_labels: dict[int, str]
-    location_labels: dict[int, str]
-
-
-def _look_up(session: Session, rows: Sequence[RawFinding]) -> _Lookup:
-    """Fetch only what the rows name: two queries, however many rows."""
-    tags, codes = wanted_references(rows)
-    found = _Lookup([], [], {}, {})
-    if tags:
-        stmt = (
-            select(Asset)
-            .where(func.upper(Asset.tag).in_(sorted(tags)))
-            .options(joinedload(Asset.location).joinedload(Location.site))
-        )
-        for asset in session.scalars(stmt):
-            found.assets.append(
-                AssetRef(
-                    id=asset.id,
-                    tag=asset.tag,
-                    site_code=asset.location.site.code,
-                    location_id=asset.location_id,
-                    active=asset.active,
-                )
-            )
-            found.asset_labels[asset.id] = f"{asset.tag} · {asset.name}"
-            found.location_labels[asset.location_id] = _location_label(
-                asset.location, asset.location.site
-            )
-    if codes:
-        stmt = (
-            select(Location, Site)
-            .join(Site, Location.site_id == Site.id)
-            .where(func.upper(Location.code).in_(sorted(codes)))
-        )
-        for location, site in session.execute(stmt):
-            found.locations.append(
-                LocationRef(id=location.id, site_code=site.code, code=location.code)
-            )
-            found.location_labels[location.id] = _location_label(location, site)
-    return found
-
-
-def _location_label(location: Location, site: Site) -> str:
-    """'Boiler Room · RBP': the place and its site, without walking the tree."""
-    return f"{location.name} · {site.code}"
-
-
-def _check(
-    session: Session, rows: Sequence[RawFinding], *, noun: str
-) -> tuple[FindingsCheck, _Lookup]:
-    """Check rows against the rules and the database; nothing is written."""
-    lookup = _look_up(session, rows)
-    check = check_findings(
-        rows, today=today(), assets=lookup.assets, locations=lookup.locations, noun=noun
+def _preview_row(parsed: Parsed[FindingRow], problems: list[str]) -> PreviewRow:
+    """A read row as the dry run page shows it."""
+    row = parsed.value
+    finding = row.check.finding if row.check is not None else None
+    return PreviewRow(
+        row=parsed.row,
+        label=f"Row {parsed.row}",
+        audit_reference=row.cells.get("audit_reference", "").strip(),
+        title=finding.title if finding else " ".join(row.cells.get("finding", "").split())[:200],
+        asset=row.asset,
+        location=row.location,
+        due_on=finding.deadline_on if finding else None,
+        priority=finding.priority if finding else None,
+        steps=finding.steps if finding else (),
+        problems=tuple(problems),
     )
-    if not rows:
-        check.file_problems.append("There are no findings to import.")
-    return check, lookup
+
+
+def preview_findings(csv_text: str) -> Preview:
+    """Dry run of an audit CSV: every row's would-be work order or problems; nothing written."""
+    result = csv_import.preview(IMPORTER, csv_text)
+    by_row = result.problems_by_row()
+    preview = Preview(csv_text=csv_text, problems=by_row.pop(None, []))
+    read = {parsed.row for parsed in result.rows}
+    rows = [_preview_row(parsed, by_row.get(parsed.row, [])) for parsed in result.rows]
+    rows += [  # rows the reader could not take (text past the header, an overlong cell)
+        PreviewRow(number, f"Row {number}", "", "", None, None, None, None, (), tuple(words))
+        for number, words in by_row.items()
+        if number is not None and number not in read and number > 1
+    ]
+    preview.problems += [f"Row 1: {m}" for m in by_row.get(1, [])]  # the header's own
+    preview.rows = sorted(rows, key=lambda row: row.row)
+    references = {
+        p.value.check.finding.audit_reference
+        for p in result.rows
+        if p.value.check is not None and p.value.check.finding is not None
+    }
+    preview.warnings = _earlier_imports_warning(current_session(), references)
+    return preview
 
 
 def _earlier_imports_warning(session: Session, references: set[str]) -> list[str]:
@@ -203,94 +310,34 @@ def _earlier_imports_warning(session: Session, references: set[str]) -> list[str
     ]
 
 
-def preview_findings(csv_text: str) -> Preview:
-    """Dry run of an audit CSV: every row's would-be work order or problems; nothing written."""
-    parsed = read_csv(csv_text)
-    preview = Preview(csv_text=csv_text, problems=list(parsed.problems))
-    if parsed.problems:
-        return preview
-    session = db.session
-    check, lookup = _check(session, parsed.rows, noun="Row")
-    preview.problems.extend(check.file_problems)
-    for result in check.rows:
-        raw, finding = result.raw, result.finding
-        location_id = finding.location_id if finding else None
-        preview.rows.append(
-            PreviewRow(
-                row=raw.row,
-                label=result.label,
-                audit_reference=raw.audit_reference.strip(),
-                title=finding.title if finding else " ".join(raw.finding.split())[:200],
-                asset=lookup.asset_labels.get(finding.asset_id) if finding else None,
-                location=lookup.location_labels.get(location_id) if location_id else None,
-                due_on=finding.deadline_on if finding else None,
-                priority=finding.priority if finding else None,
-                steps=finding.steps if finding else (),
-                problems=result.problems,
-            )
-        )
-    references = {f.audit_reference for f in check.findings}
-    preview.warnings = _earlier_imports_warning(session, references)
-    return preview
-
-
 # ---------------------------------------------------------------- importing
 
 
-def import_findings(csv_text: str, *, actor: User, submission_id: str) -> list[WorkOrder]:
-    """Make one compliance work order per row of an audit CSV: all rows or, if any is bad, none.
-
-    The same submission_id twice imports once (a double tap, a retry, the back button).
-    """
-    parsed = read_csv(csv_text)
-    return _import(parsed.rows, parsed.problems, "Row", actor=actor, submission_id=submission_id)
+def import_findings(csv_text: str, *, actor: User, submission_id: str | None) -> list[WorkOrder]:
+    """Make one compliance work order per row of an audit CSV: all rows or, if any is bad, none
+    (ImportRefused names every bad row). The same submission twice imports once."""
+    authorize(actor, Capability.import_audit_findings)
+    return csv_import.run_import(IMPORTER, csv_text, actor=actor, submission_id=submission_id)
 
 
-def import_lines(
-    lines: Sequence[RawFinding], *, actor: User, submission_id: str
-) -> list[WorkOrder]:
-    """The same as import_findings for findings typed line by line into the form."""
-    return _import(lines, [], "Line", actor=actor, submission_id=submission_id)
+@submitted_once(FORM_KIND)
+def import_lines(lines: Sequence[RawFinding], *, actor: User) -> list[WorkOrder]:
+    """The same for findings typed line by line into the form (FindingsRejected names the
+    lines); one import per form submission."""
+    authorize(actor, Capability.import_audit_findings)
+    with unit_of_work() as session:
+        check, _ = _check(session, lines, noun="Line")
+        if not lines:
+            check.file_problems.append("There are no findings to import.")
+        if not check.ok:
+            raise check.rejection()
+        return _create(session, check.findings, actor=actor)
 
 
-def _import(
-    rows: Sequence[RawFinding],
-    file_problems: list[str],
-    noun: str,
-    *,
-    actor: User,
-    submission_id: str,
-) -> list[WorkOrder]:
-    """Check again, then create every work order and finding in one transaction."""
-    if not _SUBMISSION_ID.match(submission_id or ""):
-        raise DomainError("The form was incomplete; reload the page and send it again.")
-    try:
-        with unit_of_work() as session:
-            earlier = _imported(session, submission_id)
-            if earlier is not None:
-                return earlier
-            if file_problems:
-                raise FindingsCheck(file_problems=list(file_problems)).rejection()
-            check, _ = _check(session, rows, noun=noun)
-            if not check.ok:
-                raise check.rejection()
-            orders = _create(session, check, actor=actor, submission_id=submission_id)
-    except IntegrityError:
-        # Two posts of the same submission raced; the loser's work order keys collided.
-        earlier = _imported(db.session, submission_id)
-        if earlier is None:
-            raise
-        return earlier
-    return orders
-
-
-def _create(
-    session: Session, check: FindingsCheck, *, actor: User, submission_id: str
-) -> list[WorkOrder]:
+def _create(session: Session, findings: Sequence[Finding], *, actor: User) -> list[WorkOrder]:
     """One AuditFinding and one compliance work order per finding, and one import event."""
     orders = []
-    for position, finding in enumerate(check.findings, start=1):
-        why = f"Audit {finding.audit_reference} finding"
+    for finding in findings:
         draft = NewWorkOrder(
             title=finding.title,
             description=finding.finding if finding.finding != finding.title else None,
@@ -301,13 +348,9 @@ def _create(
             due=due_time(finding.deadline_on),
             checklist=list(finding.steps),
             audit_reference=finding.audit_reference,
-            why=why,
+            why=f"Audit {finding.audit_reference} finding",
         )
-        # A key per row on the work order's UNIQUE submission_id: a racing second post of the
-        # same submission fails on the first row instead of importing the audit twice.
-        wo = add_work_order(
-            session, draft, actor=actor, submission_id=f"{submission_id}.{position}"
-        )
+        wo = add_work_order(session, draft, actor=actor)
         session.add(
             AuditFinding(
                 audit_reference=finding.audit_reference,
@@ -317,7 +360,7 @@ def _create(
             )
         )
         orders.append(wo)
-    references = sorted({f.audit_reference for f in check.findings})
+    references = sorted({f.audit_reference for f in findings})
     audit.record(
         session,
         actor=actor,
@@ -325,7 +368,6 @@ def _create(
         subject_type="AuditImport",
         subject_label=", ".join(references)[:80],
         changes={
-            "submission_id": submission_id,
             "count": len(orders),
             "audit_references": references,
             "work_order_ids": [wo.id for wo in orders],
@@ -335,34 +377,16 @@ def _create(
     return orders
 
 
-def _imported(session: Session, submission_id: str) -> list[WorkOrder] | None:
-    """The work orders an earlier post of this submission made, or None if there was none."""
-    event = session.scalar(
-        select(AuditEvent)
-        .where(
-            AuditEvent.action == IMPORTED,
-            AuditEvent.changes["submission_id"].as_string() == submission_id,
-        )
-        .limit(1)
-    )
-    if event is None:
-        return None
-    ids = [int(i) for i in event.changes.get("work_order_ids", [])]
-    stmt = (
-        select(WorkOrder)
-        .where(WorkOrder.id.in_(ids))
-        .options(
-            joinedload(WorkOrder.asset),
-            joinedload(WorkOrder.location),
-            joinedload(WorkOrder.assignee_user),
-        )
-        .order_by(WorkOrder.id)
-    )
-    return list(session.scalars(stmt).unique())
+def template_rows() -> tuple[tuple[str, ...], list[list[str]]]:
+    """The header and one example row: the file to download and fill in."""
+    return COLUMNS, [example_row()]
 
 
 def imported_work_orders(submission_id: str) -> list[WorkOrder] | None:
-    """The work orders one import made, for its result page; None if there is no such import."""
-    if not _SUBMISSION_ID.match(submission_id or ""):
+    """The work orders one import (file or form) made, for its result page; None if there is
+    no such import."""
+    made = submission_result(submission_id, kinds=(csv_import.KIND, FORM_KIND))
+    if not isinstance(made, list):
         return None
-    return _imported(db.session, submission_id)
+    orders = [item for item in made if isinstance(item, WorkOrder)]
+    return orders or None

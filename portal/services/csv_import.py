@@ -30,6 +30,8 @@ from portal.services._uow import current_session, submitted_once, unit_of_work
 
 T = TypeVar("T")
 
+KIND = "csv_import"  # the submission kind of every import (services/_uow.submitted_once)
+
 
 @dataclass(frozen=True)
 class Importer(Generic[T]):
@@ -91,7 +93,7 @@ def run_import(
     return _run(importer, data, actor=actor, submission_id=submission_id)
 
 
-@submitted_once("csv_import")
+@submitted_once(KIND)
 def _run(importer: Importer[T], data: bytes | str, *, actor: User) -> list[Any]:
     """The import itself, inside one unit of work; once per submission."""
     with unit_of_work() as session:

@@ -1,18 +1,27 @@
-"""Work orders: reading them for pages, raising them, and moving them through their statuses."""
+"""Work orders: raising them, giving them to someone, moving them through their statuses, and
+what is done on them (notes and photos, labour, steps, downtime).
+
+What the pages show is in read_models/work_orders.py. Every use case asserts what the actor may
+do (the permission table and whose work it is), so no caller can skip a rule; every form's use
+case is idempotent on its submission id (a double tap does the work once).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from portal.domain import receiving as receiving_rules
+from portal.domain import vendors as vendor_rules
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.events import Event, PartsArrived, WorkOrderMoved
 from portal.domain.money import money, quantity
 from portal.domain.numbering import Sequence
+from portal.domain.permissions import MOVE_CAPABILITY, Capability, oversees_work
 from portal.domain.roles import Role
 from portal.domain.uploads import check_photo
 from portal.domain.work_orders import (
@@ -25,15 +34,14 @@ from portal.domain.work_orders import (
     initial_status,
     records_downtime,
 )
-from portal.extensions import db
 from portal.models import (
     Asset,
     Attachment,
     ChecklistItem,
     CostCentre,
+    GoodsReceipt,
     LabourEntry,
     Location,
-    PartLine,
     Site,
     User,
     WorkOrder,
@@ -41,95 +49,15 @@ from portal.models import (
     WorkOrderStatusChange,
 )
 from portal.models.base import utcnow
-from portal.read_models import audit_trail, costs
+from portal.read_models.contractors import cover_of_contractor
 from portal.services import audit
-from portal.services._uow import earlier_submission, unit_of_work
-from portal.services.dashboards import open_work_query
+from portal.services._uow import locked, submitted_once, unit_of_work
+from portal.services.authz import authorize, authorize_on_work_order
+from portal.services.messagebus import publish
 from portal.services.numbering import next_number
 
-PAGE_SIZE = 25
-
-
-@dataclass
-class Page:
-    """One page of a list, and whether there are more."""
-
-    items: list
-    number: int
-    has_next: bool
-
-
-def _filtered(status: str | None) -> Select:
-    """Open work most urgent first; one status by due date, latest first; any status newest first.
-
-    Each order matches an index (queue, status+due, primary key), so a page is an index walk.
-    """
-    if status not in WorkOrderStatus.__members__ and status != "":
-        return open_work_query()  # "open", nothing, or an unknown value: never an error page
-    stmt = select(WorkOrder).options(
-        joinedload(WorkOrder.asset),
-        joinedload(WorkOrder.location),
-        joinedload(WorkOrder.assignee_user),
-    )
-    if status:
-        return stmt.where(WorkOrder.status == WorkOrderStatus(status).value).order_by(
-            WorkOrder.due_at.desc(), WorkOrder.id.desc()
-        )
-    return stmt.order_by(WorkOrder.id.desc())
-
-
-def search(*, text: str | None, status: str | None, page: int = 1) -> Page:
-    """Work orders matching text (number, title, asset tag) and status; one page of them."""
-    stmt = _filtered(status)
-    needle = (text or "").strip().lower()
-    if needle:
-        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        tagged = select(Asset.id).where(func.lower(Asset.tag).like(like, escape="\\"))
-        stmt = stmt.where(
-            or_(
-                func.lower(WorkOrder.number).like(like, escape="\\"),
-                func.lower(WorkOrder.title).like(like, escape="\\"),
-                WorkOrder.asset_id.in_(tagged),
-            )
-        )
-    rows = list(
-        db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).unique()
-    )
-    return Page(items=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
-
-
-def get(wo_id: int) -> WorkOrder | None:
-    """One work order, its own row only (for pages that show little of it)."""
-    return db.session.get(WorkOrder, wo_id)
-
-
-@cache
-def _page_statement() -> Select:
-    """The WO page's query, built once: SQLAlchemy then reuses it and its compiled form."""
-    return (
-        select(WorkOrder)
-        .where(WorkOrder.id == bindparam("wo_id"))
-        .options(
-            joinedload(WorkOrder.asset),
-            joinedload(WorkOrder.location),
-            joinedload(WorkOrder.site),
-            joinedload(WorkOrder.assignee_user),
-            joinedload(WorkOrder.assignee_team),
-            joinedload(WorkOrder.assignee_vendor),
-            joinedload(WorkOrder.requester),
-            selectinload(WorkOrder.part_lines).joinedload(PartLine.item),
-            selectinload(WorkOrder.checklist),
-            selectinload(WorkOrder.status_changes),
-        )
-    )
-
-
-def get_for_page(wo_id: int) -> WorkOrder | None:
-    """A work order with everything its page shows, in a fixed number of queries."""
-    return db.session.scalars(_page_statement(), {"wo_id": wo_id}).unique().one_or_none()
-
-
-# ---------------------------------------------------------------- writes
+C = Capability
+S = WorkOrderStatus
 
 
 @dataclass
@@ -156,25 +84,25 @@ class NewWorkOrder:
     why: str | None = None
 
 
-def create_work_order(
-    draft: NewWorkOrder, *, actor: User | None, submission_id: str | None = None
-) -> WorkOrder:
-    """Raise a work order (numbered, due by priority, audited); the same submission_id gives one."""
+@submitted_once("new_work_order")
+def create_work_order(draft: NewWorkOrder, *, actor: User | None) -> WorkOrder:
+    """Raise a work order (numbered, due by priority, audited); one per form submission."""
+    authorize(actor, C.raise_work_order)
     with unit_of_work() as session:
-        earlier = earlier_submission(session, WorkOrder, submission_id)
-        if earlier is not None:
-            return earlier
-        wo = add_work_order(session, draft, actor=actor, submission_id=submission_id)
-    return wo
+        return add_work_order(session, draft, actor=actor)
 
 
-def add_work_order(
-    session: Session, draft: NewWorkOrder, *, actor: User | None, submission_id: str | None = None
-) -> WorkOrder:
-    """Build and add one work order inside the caller's transaction (triage, audit imports)."""
-    title = (draft.title or "").strip()
-    if not title:
-        raise DomainError("Say in a few words what needs doing.")
+@dataclass(frozen=True)
+class _Place:
+    """Where new work is: the site, and the location and asset when known."""
+
+    site_id: int
+    location_id: int | None
+    asset: Asset | None
+
+
+def _place(session: Session, draft: NewWorkOrder) -> _Place:
+    """The site, location and asset a draft names, checked; NotFound or words otherwise."""
     asset = session.get(Asset, draft.asset_id) if draft.asset_id else None
     if draft.asset_id and asset is None:
         raise NotFound("That asset does not exist.")
@@ -185,19 +113,24 @@ def add_work_order(
     site_id = location.site_id if location is not None else draft.site_id
     if site_id is None or session.get(Site, site_id) is None:
         raise DomainError("Choose the site, location or asset the work is for.")
+    return _Place(site_id, location_id, asset)
+
+
+def add_work_order(session: Session, draft: NewWorkOrder, *, actor: User | None) -> WorkOrder:
+    """Build and add one work order inside the caller's transaction (triage, audit imports)."""
+    title = (draft.title or "").strip()
+    if not title:
+        raise DomainError("Say in a few words what needs doing.")
+    place = _place(session, draft)
     if draft.assignee_user_id and session.get(User, draft.assignee_user_id) is None:
         raise NotFound("That assignee does not exist.")
     now = utcnow()
     priority = Priority(draft.priority)
-    supervisor = actor is not None and actor.has_role(Role.supervisor)
-    has_assignee = bool(
-        draft.assignee_user_id or draft.assignee_team_id or draft.assignee_vendor_id
-    )
     status = draft.status or initial_status(
-        raised_by_supervisor=supervisor, has_assignee=has_assignee
-    )
-    cost_centre_id = session.scalar(
-        select(CostCentre.id).where(CostCentre.site_id == site_id).order_by(CostCentre.id).limit(1)
+        raised_by_supervisor=actor is not None and actor.has_role(Role.supervisor),
+        has_assignee=bool(
+            draft.assignee_user_id or draft.assignee_team_id or draft.assignee_vendor_id
+        ),
     )
     wo = WorkOrder(
         number=next_number(session, Sequence.work_order),
@@ -206,10 +139,15 @@ def add_work_order(
         type=WorkOrderType(draft.type),
         priority=priority,
         status=status,
-        site_id=site_id,
-        location_id=location_id,
-        asset_id=asset.id if asset else None,
-        cost_centre_id=cost_centre_id,
+        site_id=place.site_id,
+        location_id=place.location_id,
+        asset_id=place.asset.id if place.asset else None,
+        cost_centre_id=session.scalar(
+            select(CostCentre.id)
+            .where(CostCentre.site_id == place.site_id)
+            .order_by(CostCentre.id)
+            .limit(1)
+        ),
         requester_id=actor.id if actor is not None else None,
         requester_name=draft.requester_name or (actor.full_name if actor is not None else None),
         department=draft.department or (actor.department if actor is not None else None),
@@ -220,7 +158,6 @@ def add_work_order(
         audit_reference=draft.audit_reference,
         down_at=draft.down_at if records_downtime(draft.type) else None,
         created_by_id=actor.id if actor is not None else None,
-        submission_id=submission_id,
         created_at=now,
     )
     session.add(wo)
@@ -248,16 +185,25 @@ def add_work_order(
     return wo
 
 
+# ---------------------------------------------------------------- status moves
+
+
+@submitted_once("work_order_move")
 def change_status(
     wo_id: int, target: WorkOrderStatus, *, actor: User | None, reason: str | None = None
 ) -> WorkOrder:
-    """Move a work order to `target` if the rules allow it; the move is recorded and audited."""
+    """A person moves a work order (start, complete, close...): the move needs its capability
+    (permissions.MOVE_CAPABILITY) and, for a technician, work that is theirs or nobody's."""
+    target = WorkOrderStatus(target)
     with unit_of_work() as session:
-        wo = session.get(WorkOrder, wo_id, with_for_update=True)
-        if wo is None:
-            raise NotFound(f"Work order {wo_id} does not exist.")
-        move_work_order(session, wo, WorkOrderStatus(target), actor=actor, reason=reason)
-    return wo
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
+        capability = MOVE_CAPABILITY.get(target)
+        if capability is None:
+            check_move(wo.status, target)  # nothing moves back to requested: says so in words
+        else:
+            authorize_on_work_order(actor, capability, wo)
+        move_work_order(session, wo, target, actor=actor, reason=reason)
+        return wo
 
 
 def move_work_order(
@@ -268,32 +214,39 @@ def move_work_order(
     actor: User | None,
     reason: str | None,
 ) -> None:
-    """Apply one allowed status move inside the caller's transaction (used by other services)."""
+    """Apply one allowed status move inside the caller's transaction; publishes WorkOrderMoved.
+
+    The rules of the move itself (which moves exist, a contractor's agreed price, a reason to
+    cancel) are checked here for every caller. Whether the person may make it is checked by
+    the use case that decided it: `change_status` for a person's own move, or another
+    feature's use case whose action the move follows (a purchase request rejected, a receipt).
+    """
     before = wo.status
     if before == target:
         return
     check_move(before, target)
-    if target is WorkOrderStatus.in_progress and wo.assignee_vendor_id is not None:
+    if target is S.in_progress:
         # A contractor's work starts only at an agreed price (contract or service PO).
-        from portal.services.contractors import check_may_start
-
-        check_may_start(session, wo)
-    if target is WorkOrderStatus.cancelled and not (reason or "").strip():
+        cover = cover_of_contractor(session, wo)
+        if cover is not None:
+            vendor_rules.check_may_start(cover, wo.number)
+    if target is S.cancelled and not (reason or "").strip():
         raise DomainError("Say why the work order is cancelled.")
     now = utcnow()
     wo.status = target
-    if target is WorkOrderStatus.completed:
+    if target is S.completed:
         wo.completed_at = now
         if wo.down_at is not None and wo.up_at is None:
             wo.up_at = now
-    elif target is WorkOrderStatus.closed:
+    elif target is S.closed:
         wo.closed_at = now
+    actor_id = actor.id if actor is not None else None
     session.add(
         WorkOrderStatusChange(
             work_order_id=wo.id,
             from_status=before,
             to_status=target,
-            changed_by_id=actor.id if actor else None,
+            changed_by_id=actor_id,
             changed_at=now,
             reason=reason,
         )
@@ -306,28 +259,48 @@ def move_work_order(
         changes={"status": [before, target]},
         why=reason,
     )
-    # Tenants who reported this work hear when it is done or cancelled (mail after commit).
-    from portal.services import work_requests
-
-    work_requests.on_work_order_moved(session, wo, before, target)
+    publish(session, WorkOrderMoved(wo.id, before.value, target.value, actor_id, reason))
 
 
-def _locked_order(session: Session, wo_id: int) -> WorkOrder:
-    """The work order, locked for this transaction, or NotFound."""
-    wo = session.get(WorkOrder, wo_id, with_for_update=True)
-    if wo is None:
-        raise NotFound(f"Work order {wo_id} does not exist.")
-    return wo
+def on_parts_arrived(session: Session, event: Event) -> None:
+    """PartsArrived: a work order waiting for parts goes back to work once all have arrived
+    (back in progress if it had started, else back in the queue it came from)."""
+    assert isinstance(event, PartsArrived)
+    if not event.all_arrived:
+        return
+    wo = locked(session, WorkOrder, event.work_order_id)
+    if wo.status is not S.waiting_parts:
+        return
+    started = session.scalar(
+        select(func.count(WorkOrderStatusChange.id)).where(
+            WorkOrderStatusChange.work_order_id == wo.id,
+            WorkOrderStatusChange.to_status == S.in_progress.value,
+        )
+    )
+    target = receiving_rules.status_when_parts_arrive(
+        work_started=bool(started), assigned=wo.assignee_user_id is not None
+    )
+    number = session.scalar(
+        select(GoodsReceipt.number).where(GoodsReceipt.id == event.goods_receipt_id)
+    )
+    actor = session.get(User, event.actor_id) if event.actor_id is not None else None
+    move_work_order(session, wo, target, actor=actor, reason=f"All parts arrived ({number})")
 
 
+# ---------------------------------------------------------------- who does the work
+
+
+@submitted_once("work_order_assign")
 def assign(wo_id: int, *, assignee_user_id: int, actor: User) -> WorkOrder:
-    """Give the work to a person; an approved WO becomes assigned."""
+    """Give the work to a person (a technician may take work that is nobody's); an approved
+    (or still requested) work order becomes assigned."""
     with unit_of_work() as session:
-        wo = _locked_order(session, wo_id)
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
+        authorize_on_work_order(actor, C.assign_work_order, wo)
         person = session.get(User, assignee_user_id)
         if person is None or not person.active:
             raise NotFound("That person does not exist.")
-        if person.id != actor.id and not actor.has_role(Role.supervisor):
+        if person.id != actor.id and not oversees_work(actor.roles):
             raise NotAllowed("Only a supervisor gives work to someone else; you can take it.")
         before = wo.assignee_user_id
         wo.assignee_user_id = person.id
@@ -340,28 +313,25 @@ def assign(wo_id: int, *, assignee_user_id: int, actor: User) -> WorkOrder:
             subject=wo,
             changes={"assignee_user_id": [before, person.id]},
         )
-        if wo.status in (WorkOrderStatus.approved, WorkOrderStatus.requested):
-            if wo.status is WorkOrderStatus.requested:
-                move_work_order(session, wo, WorkOrderStatus.approved, actor=actor, reason=None)
+        if wo.status is S.requested:
+            move_work_order(session, wo, S.approved, actor=actor, reason=None)
+        if wo.status is S.approved:
             move_work_order(
-                session,
-                wo,
-                WorkOrderStatus.assigned,
-                actor=actor,
-                reason=f"Assigned to {person.full_name}",
+                session, wo, S.assigned, actor=actor, reason=f"Assigned to {person.full_name}"
             )
-    return wo
+        return wo
 
 
+# ---------------------------------------------------------------- work done on a work order
+
+
+@submitted_once("work_order_note")
 def add_comment(
-    wo_id: int,
-    *,
-    body: str,
-    actor: User,
-    submission_id: str,
-    photo: tuple[bytes, str] | None = None,
+    wo_id: int, *, body: str, actor: User, photo: tuple[bytes, str] | None = None
 ) -> WorkOrderComment:
-    """A note (and maybe a photo) on a work order; the same submission_id gives one comment."""
+    """A note (and maybe a photo) on a work order; one per form submission. The read-only
+    auditor never writes one."""
+    authorize(actor, C.comment_on_work_order)
     body = (body or "").strip()
     if not body and photo is None:
         raise DomainError("Write a note or add a photo.")
@@ -369,14 +339,11 @@ def add_comment(
         raise DomainError("Keep a note under 4,000 characters.")
     content_type = check_photo(photo[0], photo[1]) if photo is not None else None
     with unit_of_work() as session:
-        earlier = earlier_submission(session, WorkOrderComment, submission_id)
-        if earlier is not None:
-            return earlier
-        wo = _locked_order(session, wo_id)
-        comment = WorkOrderComment(
-            work_order_id=wo.id, author_id=actor.id, body=body, submission_id=submission_id
-        )
-        if photo is not None:
+        wo = session.get(WorkOrder, wo_id)
+        if wo is None:
+            raise NotFound(f"Work order {wo_id} does not exist.")
+        comment = WorkOrderComment(work_order_id=wo.id, author_id=actor.id, body=body)
+        if photo is not None and content_type is not None:
             data, filename = photo
             attachment = Attachment(
                 work_order_id=wo.id,
@@ -398,29 +365,28 @@ def add_comment(
             subject=wo,
             changes={"comment_id": [None, comment.id], "photo": photo is not None},
         )
-    return comment
+        return comment
 
 
+@submitted_once("labour_entry")
 def log_labour(
     wo_id: int,
     *,
     hours: Decimal,
     worked_on: date,
     actor: User,
-    submission_id: str,
     note: str | None = None,
     default_rate: Decimal = Decimal("40.00"),
 ) -> LabourEntry:
-    """Hours worked at the person's rate: labour cost on the WO; one entry per submission_id."""
+    """Hours worked at the person's rate: labour cost on the WO; one entry per submission."""
+    authorize(actor, C.work_on_work_order)
     if hours <= 0 or hours > 24:
         raise DomainError("Hours must be more than 0 and at most 24 for one day.")
     if worked_on > utcnow().date():
         raise DomainError("Labour cannot be logged for a day that has not come yet.")
     with unit_of_work() as session:
-        earlier = earlier_submission(session, LabourEntry, submission_id)
-        if earlier is not None:
-            return earlier
-        wo = _locked_order(session, wo_id)
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
+        authorize_on_work_order(actor, C.work_on_work_order, wo)
         if not accepts_work(wo.status):
             raise DomainError(f"{wo.number} is {wo.status.value}: no more labour can be logged.")
         rate = actor.hourly_rate if actor.hourly_rate is not None else default_rate
@@ -432,7 +398,6 @@ def log_labour(
             rate=money(rate),
             cost_amount=money(quantity(hours) * rate),
             note=(note or "").strip()[:500] or None,
-            submission_id=submission_id,
         )
         session.add(entry)
         session.flush()
@@ -444,13 +409,16 @@ def log_labour(
             changes={"hours": [None, entry.hours], "cost_amount": [None, entry.cost_amount]},
             why=entry.note,
         )
-    return entry
+        return entry
 
 
+@submitted_once("work_order_step")
 def toggle_step(wo_id: int, step_id: int, *, done: bool, actor: User) -> ChecklistItem:
     """Tick or untick one step of the instructions."""
     with unit_of_work() as session:
-        step = session.get(ChecklistItem, step_id, with_for_update=True)
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
+        authorize_on_work_order(actor, C.work_on_work_order, wo)
+        step = session.get(ChecklistItem, step_id)
         if step is None or step.work_order_id != wo_id:
             raise NotFound("That step is not on this work order.")
         if step.done != done:
@@ -461,69 +429,32 @@ def toggle_step(wo_id: int, step_id: int, *, done: bool, actor: User) -> Checkli
                 session,
                 actor=actor,
                 action="work_order.step_ticked" if done else "work_order.step_unticked",
-                subject=session.get(WorkOrder, wo_id),
+                subject=wo,
                 changes={"step_id": step.id, "text": step.text, "done": done},
             )
-    return step
+        return step
 
 
+@submitted_once("downtime")
 def record_downtime(wo_id: int, *, event: str, actor: User) -> WorkOrder:
     """The asset went down now ('down') or is back up now ('up'), for downtime reports."""
+    if event not in ("down", "up"):
+        raise DomainError("Say whether the asset went down or came back up.")
     with unit_of_work() as session:
-        wo = _locked_order(session, wo_id)
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
+        authorize_on_work_order(actor, C.work_on_work_order, wo)
         now = utcnow()
         if event == "down":
             if wo.down_at is not None and wo.up_at is None:
-                return wo  # already down: a double tap
-            before = wo.down_at
+                return wo  # already down
+            change = {"down_at": [wo.down_at, now]}
             wo.down_at, wo.up_at = now, None
-            change = {"down_at": [before, now]}
-        elif event == "up":
+        else:
             if wo.down_at is None:
                 raise DomainError("The asset was not recorded as down.")
             if wo.up_at is not None:
                 return wo
-            wo.up_at = now
             change = {"up_at": [None, now]}
-        else:
-            raise DomainError("Say whether the asset went down or came back up.")
+            wo.up_at = now
         audit.record(session, actor=actor, action=f"asset.{event}", subject=wo, changes=change)
-    return wo
-
-
-def attachment(attachment_id: int) -> Attachment | None:
-    """A stored photo, for signed-in staff."""
-    return db.session.get(Attachment, attachment_id)
-
-
-def page_extras(wo: WorkOrder) -> dict:
-    """Comments, labour and costs for the WO page, in a fixed number of queries."""
-    comments = list(
-        db.session.scalars(
-            select(WorkOrderComment)
-            .where(WorkOrderComment.work_order_id == wo.id)
-            .options(joinedload(WorkOrderComment.author))
-            .order_by(WorkOrderComment.id.desc())
-            .limit(50)
-        )
-    )
-    labour = list(
-        db.session.scalars(
-            select(LabourEntry)
-            .where(LabourEntry.work_order_id == wo.id)
-            .options(joinedload(LabourEntry.user))
-            .order_by(LabourEntry.worked_on.desc())
-        )
-    )
-    labour_cost = sum((e.cost_amount for e in labour), Decimal("0"))
-    labour_hours = sum((e.hours for e in labour), Decimal("0"))
-    parts_cost = sum((line.issued_cost_amount for line in wo.part_lines), Decimal("0"))
-    return {
-        "comments": comments,
-        "labour": labour,
-        "labour_cost": labour_cost,
-        "labour_hours": labour_hours,
-        "parts_cost": parts_cost,
-        "costs": costs.work_order_costs(wo.id),
-        "timeline": audit_trail.timeline_for("WorkOrder", wo.id),
-    }
+        return wo

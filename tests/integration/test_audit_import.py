@@ -348,27 +348,6 @@ def test_the_template_download_has_the_documented_header(database, login_as, sup
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith(HEADER + "\r\n")
 
 
-def test_a_racing_second_post_of_the_same_submission_ends_with_the_first_import(
-    database, supervisor, assets, monkeypatch
-):
-    from portal.services import audit_findings
-
-    text = audit_csv(assets, count=3)
-    made = audit_findings.import_findings(text, actor=supervisor, submission_id="g" * 32)
-    first = [wo.id for wo in made]
-    real_lookup = audit_findings._imported
-    lookups = []
-
-    def not_yet_committed_on_first_look(session, submission_id):
-        lookups.append(submission_id)
-        return None if len(lookups) == 1 else real_lookup(session, submission_id)
-
-    monkeypatch.setattr(audit_findings, "_imported", not_yet_committed_on_first_look)
-    second = audit_findings.import_findings(text, actor=supervisor, submission_id="g" * 32)
-    assert [wo.id for wo in second] == first  # the unique work order key stopped the repeat
-    assert counts(database)[:2] == (3, 3)
-
-
 def test_a_past_deadline_on_the_form_is_said_once_beside_the_field(
     database, login_as, supervisor, assets
 ):

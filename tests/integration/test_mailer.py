@@ -13,12 +13,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from portal.domain.events import WorkOrderMoved
 from portal.domain.statuses import RequestIntake
 from portal.domain.work_orders import WorkOrderStatus
 from portal.models import Site, WorkOrder, WorkRequest
-from portal.services import work_orders, work_requests
+from portal.services import work_orders
 from portal.services._uow import unit_of_work
 from portal.services.mailer import Mail, MailSettings, queue_mail, send_now
+from portal.services.messagebus import publish
 from tests.factories import make_site, make_user
 
 
@@ -156,7 +158,7 @@ def test_done_mail_reaches_the_tenant_and_whoever_was_merged_in(
     with unit_of_work() as session:
         wo = session.get(WorkOrder, first.work_order_id)
         before, wo.status = wo.status, WorkOrderStatus.completed
-        work_requests.on_work_order_moved(session, wo, before, WorkOrderStatus.completed)
+        publish(session, WorkOrderMoved(wo.id, before, WorkOrderStatus.completed, None, None))
         assert mail_on.messages == []  # nothing leaves before the commit
     assert sorted(m.rcpt[0] for m in mail_on.messages) == ["ana@example.org", "ben@example.org"]
     assert all(
@@ -175,7 +177,7 @@ def test_moves_that_change_nothing_public_send_nothing(client, database, login_a
             (WorkOrderStatus.assigned, WorkOrderStatus.in_progress),
             (WorkOrderStatus.completed, WorkOrderStatus.closed),
         ):
-            work_requests.on_work_order_moved(session, wo, before, target)
+            publish(session, WorkOrderMoved(wo.id, before, target, None, None))
     assert mail_on.messages == []
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from portal.domain.work_orders import Priority, WorkOrderStatus
+from portal.models import ChecklistItem, WorkOrderComment
 from portal.models.base import utcnow
-from tests.factories import make_asset, make_user, make_work_order
+from tests.factories import make_asset, make_labour_entry, make_user, make_work_order
 
 
 def test_home_costs_the_same_statements_for_3_or_30_work_orders(
@@ -62,3 +63,27 @@ def test_supervisors_see_each_persons_load(login_as, database):
     team = board.split("Team board", 1)[1]
     assert team.index("Tomás Rivera") < team.index("Priya Natarajan")
     assert "<strong>3</strong> open" in team and "1 overdue" in team
+
+
+def test_the_work_order_page_costs_the_same_statements_however_much_is_on_it(
+    login_as, database, count_statements
+):
+    tech = make_user(database)
+    wo = make_work_order(database, assignee=tech, status=WorkOrderStatus.in_progress)
+    client, page = login_as(tech), f"/work-orders/{wo.id}"
+
+    def add_work(count: int) -> None:
+        for n in range(count):
+            database.session.add(ChecklistItem(work_order_id=wo.id, position=n, text=f"Step {n}"))
+            database.session.add(
+                WorkOrderComment(work_order_id=wo.id, author_id=tech.id, body=f"Note {n}")
+            )
+        database.session.commit()
+        for _ in range(count):
+            make_labour_entry(database, wo, user=tech)
+
+    add_work(2)
+    client.get(page)  # warm: first-use caches are not the page's cost
+    few = count_statements(lambda: client.get(page))
+    add_work(20)
+    assert count_statements(lambda: client.get(page)) == few

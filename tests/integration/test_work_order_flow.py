@@ -6,16 +6,34 @@ import threading
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.domain.events import PartsArrived, WorkOrderMoved
 from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
-from portal.models import AuditEvent, LabourEntry, WorkOrder, WorkOrderComment
+from portal.models import (
+    AuditEvent,
+    LabourEntry,
+    WorkOrder,
+    WorkOrderComment,
+    WorkOrderStatusChange,
+)
 from portal.models.base import utcnow
-from portal.services import work_orders
+from portal.services import messagebus, work_orders
+from portal.services._uow import unit_of_work
+from portal.services.messagebus import publish
 from tests.conftest import base_config, scratch_database
-from tests.factories import JPEG_BYTES, make_asset, make_site, make_user, make_work_order
+from tests.factories import (
+    JPEG_BYTES,
+    make_asset,
+    make_goods_receipt,
+    make_purchase_order,
+    make_site,
+    make_user,
+    make_work_order,
+)
 
 
 def _raise(client, asset, **fields):
@@ -309,3 +327,65 @@ def test_hours_typed_with_a_decimal_comma_are_understood(login_as, database):
     )
     assert response.status_code == 303
     assert database.session.scalar(select(LabourEntry.cost_amount)) == Decimal("60.00")
+
+
+# ---------------------------------------------------------------- moves as events
+
+
+def _parts_arrived(wo, receipt, *, all_arrived: bool, actor) -> None:
+    """What receiving publishes when a receipt issues parts to a work order."""
+    with unit_of_work() as session:
+        publish(session, PartsArrived(wo.id, receipt.id, all_arrived, actor.id))
+
+
+@pytest.mark.parametrize(
+    "started, assigned, back_to",
+    [
+        (True, True, WorkOrderStatus.in_progress),
+        (False, True, WorkOrderStatus.assigned),
+        (False, False, WorkOrderStatus.approved),
+    ],
+)
+def test_when_all_parts_arrive_the_work_goes_back_where_it_was(
+    database, started, assigned, back_to
+):
+    tech, storekeeper = make_user(database), make_user(database, roles=["storekeeper"])
+    wo = make_work_order(
+        database, assignee=tech if assigned else None, status=WorkOrderStatus.waiting_parts
+    )
+    if started:
+        database.session.add(
+            WorkOrderStatusChange(work_order_id=wo.id, to_status=WorkOrderStatus.in_progress)
+        )
+        database.session.commit()
+    receipt = make_goods_receipt(database, make_purchase_order(database), receiver=storekeeper)
+    _parts_arrived(wo, receipt, all_arrived=True, actor=storekeeper)
+    database.session.expire_all()
+    assert database.session.get(WorkOrder, wo.id).status is back_to
+    move = database.session.scalar(
+        select(WorkOrderStatusChange).order_by(WorkOrderStatusChange.id.desc()).limit(1)
+    )
+    assert move.reason == f"All parts arrived ({receipt.number})"
+    assert move.changed_by_id == storekeeper.id
+
+
+def test_while_parts_are_missing_the_work_keeps_waiting(database):
+    storekeeper = make_user(database, roles=["storekeeper"])
+    wo = make_work_order(database, status=WorkOrderStatus.waiting_parts)
+    receipt = make_goods_receipt(database, make_purchase_order(database), receiver=storekeeper)
+    _parts_arrived(wo, receipt, all_arrived=False, actor=storekeeper)
+    database.session.expire_all()
+    assert database.session.get(WorkOrder, wo.id).status is WorkOrderStatus.waiting_parts
+
+
+def test_every_move_is_published_as_work_order_moved(database, monkeypatch):
+    seen = []
+    monkeypatch.setitem(
+        messagebus._handlers, WorkOrderMoved, (lambda session, event: seen.append(event),)
+    )
+    supervisor = make_user(database, roles=["supervisor"])
+    wo = make_work_order(database, status=WorkOrderStatus.assigned)
+    work_orders.change_status(wo.id, WorkOrderStatus.in_progress, actor=supervisor)
+    assert seen == [
+        WorkOrderMoved(wo.id, "assigned", "in_progress", supervisor.id, None),
+    ]

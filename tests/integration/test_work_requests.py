@@ -591,30 +591,6 @@ def test_a_cancelled_work_order_reads_cancelled_without_the_internal_reason(
     assert 'tone-cancelled">Cancelled<' in page and "Budget frozen" not in page
 
 
-@pytest.mark.parametrize(
-    "status, label",
-    [
-        (WorkOrderStatus.requested, "Scheduled"),
-        (WorkOrderStatus.approved, "Scheduled"),
-        (WorkOrderStatus.assigned, "Scheduled"),
-        (WorkOrderStatus.in_progress, "In progress"),
-        (WorkOrderStatus.waiting_parts, "In progress"),
-        (WorkOrderStatus.completed, "Done"),
-        (WorkOrderStatus.closed, "Done"),
-        (WorkOrderStatus.cancelled, "Cancelled"),
-    ],
-)
-def test_every_work_order_status_has_a_public_word(status, label):
-    assert work_requests.public_progress(status) == label
-
-
-def test_work_order_title_is_the_first_line_cut_at_a_word():
-    assert work_requests.title_from("\n  Tap drips  \nsince Monday") == "Tap drips"
-    long = "word " * 40
-    title = work_requests.title_from(long)
-    assert len(title) <= 120 and title.endswith("word…")
-
-
 # ---------------------------------------------------------------- demo data
 
 

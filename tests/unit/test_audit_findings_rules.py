@@ -1,4 +1,5 @@
-"""Audit CSVs: reading them (BOM, semicolons, header) and the rules every row must pass."""
+"""Audit CSVs: read by the one CSV reader (BOM, semicolons, loose header) and the rules every
+row must pass."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ import pytest
 
 from portal.domain.audit_findings import (
     MAX_ROWS,
+    SPEC,
     AssetRef,
     LocationRef,
     RawFinding,
     check_findings,
-    decode_csv,
-    read_csv,
+    raw_finding,
     split_steps,
     wanted_references,
 )
-from portal.domain.errors import DomainError
+from portal.domain.tabular import ImportRefused, read_table
 from portal.domain.work_orders import Priority
 
 TODAY = date(2026, 3, 1)
@@ -27,11 +28,17 @@ LOBBY = LocationRef(id=20, site_code="ECA", code="LOBBY")
 BOILER_ROOM = LocationRef(id=11, site_code="RBP", code="BR1")
 
 
+def read(text: str | bytes):
+    """The file's problems (in words) and its rows as findings, as the import reads them."""
+    table = read_table(text, SPEC)
+    return [str(p) for p in table.problems], [raw_finding(n, cells) for n, cells in table.rows]
+
+
 def check(text: str, *, assets=(PUMP,), locations=(LOBBY, BOILER_ROOM)):
     """Read and check a CSV the way the service does, with a fixed today."""
-    parsed = read_csv(text)
-    assert parsed.problems == []
-    return check_findings(parsed.rows, today=TODAY, assets=assets, locations=locations)
+    problems, rows = read(text)
+    assert problems == []
+    return check_findings(rows, today=TODAY, assets=assets, locations=locations)
 
 
 def test_a_good_row_becomes_a_finding_with_defaults():
@@ -46,8 +53,7 @@ def test_a_good_row_becomes_a_finding_with_defaults():
 
 
 def test_a_byte_order_mark_before_the_header_is_ignored():
-    text = decode_csv(("\ufeff" + HEADER + "\nFS-1,Leak,P-101,,2026-03-31,low,\n").encode())
-    result = check(text)
+    result = check(("\ufeff" + HEADER + "\nFS-1,Leak,P-101,,2026-03-31,low,\n").encode())
     assert result.ok and result.findings[0].priority is Priority.low
 
 
@@ -68,18 +74,25 @@ def test_headers_are_read_loosely_and_in_any_order():
 
 
 def test_a_file_without_a_header_row_is_refused_in_words():
-    parsed = read_csv("FS-1,Leak,P-101,,2026-03-31,high,\n")
-    assert parsed.rows == []
-    assert parsed.problems == [
+    problems, rows = read("FS-1,Leak,P-101,,2026-03-31,high,\n")
+    assert rows == []
+    assert problems == [
         "The first row must be the header with the column names: "
-        "audit_reference, finding, asset_tag, location, deadline, priority, instructions."
+        "audit_reference, finding, asset_tag, location, deadline, priority, instructions"
     ]
 
 
 def test_unknown_and_missing_columns_are_named():
-    parsed = read_csv("audit_reference,finding,asset_tag,instrutions\nFS-1,Leak,P-101,x\n")
-    assert any("no deadline column" in p for p in parsed.problems)
-    assert any("unknown column(s): instrutions" in p for p in parsed.problems)
+    problems, _ = read("audit_reference,finding,asset_tag,instrutions\nFS-1,Leak,P-101,x\n")
+    assert problems == [
+        "Row 1: unknown column(s): instrutions",
+        "Row 1: missing column(s): deadline",
+    ]
+
+
+def test_reference_and_tag_are_read_as_their_columns():
+    result = check("Reference,Finding,Tag,Deadline\nFS-4,Loose rail,P-101,2026-04-01\n")
+    assert result.ok and result.findings[0].audit_reference == "FS-4"
 
 
 def test_rows_are_numbered_as_a_spreadsheet_shows_them_and_blank_rows_are_skipped():
@@ -126,22 +139,19 @@ def test_overlong_cells_are_refused_with_the_limit():
     assert result.messages() == ["Row 2: finding is 2,001 characters; at most 2,000"]
 
 
-def test_too_many_rows_is_refused_with_the_count():
+def test_too_many_rows_is_refused():
     rows = "".join(f"FS-1,Finding {n},P-101,,2026-03-31,,\n" for n in range(MAX_ROWS + 1))
-    parsed = read_csv(HEADER + "\n" + rows)
-    assert parsed.problems == [
-        "The file has 2,001 findings; one import takes at most 2,000. Split it into smaller files."
-    ]
+    problems, _ = read(HEADER + "\n" + rows)
+    assert problems == [f"The file has more than {MAX_ROWS} rows; split it"]
 
 
 def test_a_header_with_no_rows_says_so():
-    assert read_csv(HEADER + "\n").problems == ["The file has a header but no findings under it."]
+    assert read(HEADER + "\n")[0] == ["The file has a header but no rows"]
 
 
 def test_an_unquoted_comma_shows_as_a_row_with_stray_cells():
     text = "audit_reference,finding,asset_tag,deadline\nFS-1,Leak,at seal,P-101,2026-03-31\n"
-    result = check(text)
-    assert "put quotes around text" in result.messages()[0]
+    assert read(text)[0] == ["Row 2: more cells than columns (a comma that needed quotes?)"]
 
 
 def test_instructions_become_steps_split_on_bars():
@@ -215,18 +225,12 @@ def test_the_service_is_told_which_tags_and_location_codes_to_look_up():
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_what_to_do():
-    with pytest.raises(DomainError, match="not UTF-8"):
-        decode_csv("Prüfung;Mängel\n".encode("cp1252"))
+    with pytest.raises(ImportRefused, match="not UTF-8"):
+        read("Prüfung;Mängel\n".encode("cp1252"))
 
 
 def test_an_empty_upload_is_refused():
-    with pytest.raises(DomainError, match="empty"):
-        decode_csv(b"  \n")
-
-
-def test_a_broken_quote_is_reported_with_its_row():
-    parsed = read_csv(f'{HEADER}\nFS-1,"Leak"x,P-101,,2026-03-31,,\n')
-    assert parsed.problems and parsed.problems[0].startswith("Row 2 could not be read")
+    assert read(b"  \n")[0] == ["The file is empty: it needs a header row"]
 
 
 def test_lines_of_the_form_are_named_lines_not_rows():

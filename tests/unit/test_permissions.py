@@ -16,7 +16,7 @@ from portal.domain.permissions import (
     may_handle_delivery,
 )
 from portal.domain.roles import Role
-from portal.domain.work_orders import MOVE_ROLES
+from portal.domain.work_orders import WorkOrderStatus, moves_for
 
 C = Capability
 TECH_ID, OTHER_ID = 7, 8
@@ -47,11 +47,36 @@ def test_a_role_holds_only_what_is_granted():
     assert not can(set(), C.read_work_orders)
 
 
-def test_each_work_order_move_needs_a_capability_held_by_the_roles_the_rules_name():
-    for status, roles in MOVE_ROLES.items():
-        capability = MOVE_CAPABILITY[status.value]
-        for role in roles:
-            assert can({role}, capability), (status, role)
+# Who may make each work order move (approving, closing and cancelling are a supervisor's call).
+MOVERS = {
+    "approved": {"supervisor"},
+    "assigned": {"supervisor", "technician"},
+    "in_progress": {"supervisor", "technician"},
+    "waiting_parts": {"supervisor", "technician", "storekeeper"},
+    "completed": {"supervisor", "technician"},
+    "closed": {"supervisor"},
+    "cancelled": {"supervisor"},
+}
+
+
+def test_each_work_order_move_needs_the_capability_of_the_roles_that_make_it():
+    for status, movers in MOVERS.items():
+        capability = MOVE_CAPABILITY[status]
+        assert {role for role in Role if role != Role.admin and can({role}, capability)} == movers
+
+
+def test_the_moves_offered_follow_the_table_and_whose_work_it_is():
+    S = WorkOrderStatus
+    theirs = WorkOrderAccess(assignee_user_id=OTHER_ID)
+    mine = WorkOrderAccess(assignee_user_id=TECH_ID)
+    assert moves_for(S.assigned, {"technician"}, user_id=TECH_ID, wo=mine) == [
+        S.in_progress,
+        S.waiting_parts,
+    ]
+    assert moves_for(S.assigned, {"technician"}, user_id=TECH_ID, wo=theirs) == []
+    assert moves_for(S.assigned, {"storekeeper"}, user_id=TECH_ID, wo=theirs) == [S.waiting_parts]
+    assert moves_for(S.assigned, {"auditor"}, user_id=TECH_ID, wo=mine) == []
+    assert S.cancelled in moves_for(S.assigned, {"supervisor"}, user_id=TECH_ID, wo=theirs)
 
 
 def test_a_technician_works_on_their_own_or_unassigned_work_only():

@@ -78,3 +78,39 @@ def test_too_many_rows_and_extra_cells_are_problems_not_crashes():
 def test_a_file_that_is_not_utf8_text_is_refused_in_words():
     with pytest.raises(ImportRefused, match="not UTF-8"):
         read_table("code,qty\né,1\n".encode("latin-1"), SPEC)
+
+
+AUDIT = TableSpec(
+    columns=("audit_reference", "asset_tag", "deadline"),
+    required=("audit_reference", "deadline"),
+    aliases=(("tag", "asset_tag"),),
+)
+
+
+def test_header_cells_are_read_loosely_and_by_their_aliases():
+    table = read_table("Deadline;Tag;Audit Reference\n2026-04-01;p-101;FS-3\n", AUDIT)
+    assert table.problems == []
+    assert table.rows == [
+        (2, {"deadline": "2026-04-01", "asset_tag": "p-101", "audit_reference": "FS-3"})
+    ]
+
+
+def test_a_file_without_a_header_row_is_told_what_the_header_is():
+    table = read_table("FS-1,P-101,2026-03-31\n", AUDIT)
+    assert [str(p) for p in table.problems] == [
+        "The first row must be the header with the column names: "
+        "audit_reference, asset_tag, deadline"
+    ]
+
+
+def test_a_column_named_twice_is_a_problem():
+    table = read_table("audit_reference,deadline,Deadline\nFS-1,2026-03-31,2026-04-01\n", AUDIT)
+    assert [str(p) for p in table.problems] == ["Row 1: column(s) named twice: deadline"]
+
+
+def test_empty_cells_past_the_header_are_ignored_but_text_there_is_named():
+    table = read_table("audit_reference,deadline\nFS-1,2026-03-31,,\nFS-2,2026-03-31,x\n", AUDIT)
+    assert [number for number, _ in table.rows] == [2]
+    assert [str(p) for p in table.problems] == [
+        "Row 3: more cells than columns (a comma that needed quotes?)"
+    ]

@@ -8,15 +8,16 @@ from flask_login import current_user
 from portal.blueprints.admin import bp
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.permissions import Capability as C
+from portal.read_models import accounts as account_reads
 from portal.security import requires
-from portal.services import accounts, approvals
+from portal.services import approvals
 
 
 @bp.get("/users")
 @requires(C.manage_users)
 def users():
     """Every account with its roles and last sign-in."""
-    return render_template("admin/users.html", users=accounts.list_users())
+    return render_template("admin/users.html", users=account_reads.list_users())
 
 
 @bp.post("/users/<int:user_id>/budget-authority")
@@ -29,8 +30,8 @@ def budget_authority(user_id: int):
     try:
         user = approvals.set_budget_authority(user_id, granted=grant == "1", actor=current_user)
     except NotFound:
-        abort(404)
-    except DomainError as err:
+        raise  # the 404 page (errors blueprint)
+    except DomainError as err:  # separation of duties among them: said on the users page
         flash(str(err), "error")
     else:
         state = "now has" if user.budget_authority else "no longer has"

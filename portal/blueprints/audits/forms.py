@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.domain.audit_findings import (
     CELL_LIMITS,
@@ -24,21 +24,13 @@ from portal.domain.audit_findings import (
     check_deadline,
 )
 from portal.domain.work_orders import Priority
-from portal.forms import IdempotentForm, new_submission_id
+from portal.forms import IdempotentForm
 from portal.services import audit_findings
 
 START_LINES = 5
 MAX_LINES = 100  # more than this is a file's job
 
 PRIORITY_CHOICES = [SelectChoice(p.value, p.value.capitalize()) for p in Priority]
-
-
-def _import_submission_id() -> HiddenField:
-    """The idempotency token, short enough that the import can key every row on it."""
-    return HiddenField(
-        default=new_submission_id,
-        validators=[InputRequired(), Length(min=16, max=48), Regexp(r"^[A-Za-z0-9_-]+$")],
-    )
 
 
 class ImportFindingsForm(FlaskForm):
@@ -69,7 +61,6 @@ class ImportFindingsForm(FlaskForm):
 class ConfirmImportForm(IdempotentForm):
     """The checked CSV sent back unchanged, with the token that makes it one import."""
 
-    submission_id = _import_submission_id()
     csv_text = HiddenField(validators=[InputRequired(), Length(max=MAX_FILE_BYTES)])
 
 
@@ -88,7 +79,6 @@ class FindingLineForm(Form):
 class AuditFindingsForm(IdempotentForm):
     """An audit's reference and deadline once, then its findings line by line."""
 
-    submission_id = _import_submission_id()
     audit_reference = StringField(
         "Audit reference",
         validators=[InputRequired("Give the audit's reference."), Length(max=80)],

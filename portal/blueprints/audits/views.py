@@ -1,10 +1,9 @@
-"""Audit-driven work: a compliance audit's findings become work orders in one step."""
+"""Audit-driven work: a compliance audit's findings become work orders in one step, from a CSV
+file (checked in a dry run first) or typed line by line."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.audits import bp
@@ -14,26 +13,14 @@ from portal.blueprints.audits.forms import (
     ConfirmImportForm,
     ImportFindingsForm,
 )
-from portal.domain.audit_findings import COLUMNS, FindingsRejected, RawFinding
-from portal.domain.errors import DomainError
+from portal.domain.audit_findings import FindingsRejected, RawFinding
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
+from portal.domain.tabular import ImportRefused, text_of
+from portal.downloads import csv_response
 from portal.htmx import wants_fragment
 from portal.security import requires
 from portal.services import audit_findings
-
-
-def _template_csv() -> str:
-    """The header, and one example row due in four weeks."""
-    example = [
-        "FS-2026-014",
-        "Fire door to the stairs does not close fully",
-        "",
-        "ECA/LOBBY",
-        (audit_findings.today() + timedelta(days=28)).isoformat(),
-        "high",
-        "Adjust the closer | Check the latch | Photograph the door closed",
-    ]
-    return ",".join(COLUMNS) + "\r\n" + ",".join(example) + "\r\n"
 
 
 def _created(orders, submission_id: str):
@@ -54,10 +41,18 @@ def import_form():
 @requires(C.import_audit_findings)
 def template():
     """An empty audit CSV with the header and one example row."""
-    return Response(
-        "\ufeff" + _template_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=audit-findings.csv"},
+    header, rows = audit_findings.template_rows()
+    return csv_response("audit-findings.csv", header, rows)
+
+
+def _preview_page(text: str, confirm: ConfirmImportForm, *, error: str | None = None):
+    """The dry run of `text`, with the confirm form carrying it (and its submission id)."""
+    return render_template(
+        "audits/preview.html",
+        preview=audit_findings.preview_findings(text),
+        confirm=confirm,
+        form=ImportFindingsForm(formdata=None),
+        error=error,
     )
 
 
@@ -68,19 +63,11 @@ def preview():
     form = ImportFindingsForm()
     if form.validate_on_submit():
         try:
-            if form.file.data:
-                text = audit_findings.text_of_upload(form.file.data.read())
-            else:
-                text = form.text.data
-        except DomainError as err:
-            form.file.errors.append(str(err))
+            text = text_of(form.file.data.read()) if form.file.data else form.text.data
+        except ImportRefused as err:
+            form.file.errors.extend(str(p) for p in err.problems)
         else:
-            result = audit_findings.preview_findings(text)
-            confirm = ConfirmImportForm(formdata=None, csv_text=text)
-            again = ImportFindingsForm(formdata=None)
-            return render_template(
-                "audits/preview.html", preview=result, confirm=confirm, form=again
-            )
+            return _preview_page(text, ConfirmImportForm(formdata=None, csv_text=text))
     return render_template("audits/import.html", form=form), 422
 
 
@@ -96,15 +83,10 @@ def create():
         orders = audit_findings.import_findings(
             confirm.csv_text.data, actor=current_user, submission_id=confirm.submission_id.data
         )
-    except DomainError as err:
-        result = audit_findings.preview_findings(confirm.csv_text.data)
-        return render_template(
-            "audits/preview.html",
-            preview=result,
-            confirm=confirm,
-            form=ImportFindingsForm(formdata=None),
-            error=str(err),
-        ), 422
+    except (NotFound, NotAllowed):
+        raise
+    except DomainError as err:  # ImportRefused names every bad row
+        return _preview_page(confirm.csv_text.data, confirm, error=str(err)), 422
     return _created(orders, confirm.submission_id.data)
 
 
@@ -114,7 +96,7 @@ def result(submission_id: str):
     """The work orders one import made, each linked to its page."""
     orders = audit_findings.imported_work_orders(submission_id)
     if orders is None:
-        abort(404)
+        raise NotFound("There is no such import.")
     references = sorted({wo.audit_reference for wo in orders if wo.audit_reference})
     return render_template("audits/result.html", orders=orders, references=references)
 
@@ -135,6 +117,22 @@ def _lines_of(form: AuditFindingsForm) -> list[RawFinding]:
     ]
 
 
+def _add_line(form: AuditFindingsForm):
+    """'Add another line': one more line (htmx: just that line), up to MAX_LINES."""
+    if len(form.lines) >= MAX_LINES:
+        message = f"At most {MAX_LINES} lines here; import a CSV file for more."
+        if wants_fragment():
+            return f'<p class="form-error" role="alert">{message}</p>'
+        form.form_errors.append(message)
+    else:
+        form.lines.append_entry()
+        if wants_fragment():  # htmx appends just the new line
+            return render_template(
+                "audits/_line.html", line=form.lines[-1], number=len(form.lines), autofocus=True
+            )
+    return render_template("audits/new.html", form=form, problems={})
+
+
 @bp.route("/audits/new", methods=["GET", "POST"])
 @requires(C.import_audit_findings)
 def new():
@@ -142,21 +140,7 @@ def new():
     form = AuditFindingsForm()
     problems: dict[int, list[str]] = {}
     if request.method == "POST" and "add_line" in request.form:
-        if len(form.lines) >= MAX_LINES:
-            message = f"At most {MAX_LINES} lines here; import a CSV file for more."
-            if wants_fragment():
-                return f'<p class="form-error" role="alert">{message}</p>'
-            form.form_errors.append(message)
-        else:
-            form.lines.append_entry()
-            if wants_fragment():  # htmx appends just the new line
-                return render_template(
-                    "audits/_line.html",
-                    line=form.lines[-1],
-                    number=len(form.lines),
-                    autofocus=True,
-                )
-        return render_template("audits/new.html", form=form, problems=problems)
+        return _add_line(form)
     if form.validate_on_submit():
         try:
             orders = audit_findings.import_lines(
@@ -167,6 +151,8 @@ def new():
             form.form_errors.append(
                 "Nothing was created. Fix the lines marked below and send again."
             )
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as err:
             form.form_errors.append(str(err))
         else:

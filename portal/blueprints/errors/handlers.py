@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.blueprints.auth.forms import LoginForm
 from portal.blueprints.errors import bp
 from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.extensions import db
@@ -40,8 +41,6 @@ def error_response(code: int, detail: str | None = None):
     if wants_json_response():
         return jsonify(error=detail or title), code
     if request.endpoint == "auth.login" and code == 429:
-        from portal.blueprints.auth.forms import LoginForm
-
         form = LoginForm()
         form.form_errors.append("Too many sign-in attempts. Wait a minute before trying again.")
         return render_template("auth/login.html", form=form), 429
@@ -85,7 +84,5 @@ def http_error(error: HTTPException):
 def internal_error(error: Exception):
     """Roll back whatever was half done, then show the friendly 500."""
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return error_response(500)

@@ -29,12 +29,6 @@ from portal.security import requires
 from portal.services import invoices
 
 
-@bp.app_template_global()
-def invoice_home_card(user):
-    """The invoices card of the home page for this person (None: no card)."""
-    return invoices.home_card(user)
-
-
 @bp.app_template_filter("reason_words")
 def reason_words(code: str) -> str:
     """A hold reason code in words."""

@@ -15,14 +15,9 @@ from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
+from portal.read_models import work_orders as work_order_reads
 from portal.security import requires
-from portal.services import parts, purchase_requests, work_orders
-
-
-@bp.app_template_global()
-def parts_panel(wo):
-    """The parts section's data for a work order page (three queries, whatever the lines)."""
-    return parts.panel_for(wo)
+from portal.services import parts, purchase_requests
 
 
 @bp.app_template_global()
@@ -66,9 +61,7 @@ def search():
     wo_id = None if form.wo.errors else form.wo.data
     wo = None
     if wo_id and not wants_fragment():  # the full page (no JavaScript) names the work order
-        wo = work_orders.get_for_page(wo_id)
-        if wo is None:
-            abort(404)
+        wo = work_order_reads.get_for_page(wo_id)  # NotFound: 404
     return page_or_block(
         "parts/search.html",
         "results",
@@ -95,8 +88,7 @@ def add(wo_id: int):
                 submission_id=form.submission_id.data,
             )
         except NotFound as err:
-            if work_orders.get_for_page(wo_id) is None:
-                abort(404)
+            work_order_reads.get(wo_id)  # no such work order: 404, not words on the form
             form.item_id.errors = [str(err)]
         except DomainError as err:
             form.form_errors.append(str(err))

@@ -20,21 +20,15 @@ from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
 from portal.read_models import out_of_pocket as purchases_read
 from portal.read_models import policy as policy_read
+from portal.read_models import work_orders as work_order_reads
 from portal.security import requires
-from portal.services import out_of_pocket, policy, work_orders
+from portal.services import out_of_pocket, policy
 from portal.services.authz import authorize_on_work_order
 
 # ---------------------------------------------------------------- template globals
 
 
-@bp.app_template_global()
-def out_of_pocket_panel(wo):
-    """The out-of-pocket section's data for a work order page (one query)."""
-    return purchases_read.for_work_order(wo.id)
-
-
-@bp.app_template_global()
-def new_out_of_pocket_form():
+def new_out_of_pocket_form() -> OutOfPocketForm:
     """An empty out-of-pocket form dated today, with a fresh submission id."""
     form = OutOfPocketForm(formdata=None)
     form.bought_on.data = utcnow().date()
@@ -153,9 +147,7 @@ def set_active(rule_id: int):
 @requires(C.record_out_of_pocket)
 def new_purchase(wo_id: int):
     """The out-of-pocket form: swapped into the work order page, or a page of its own."""
-    wo = work_orders.get(wo_id)
-    if wo is None:
-        abort(404)
+    wo = work_order_reads.get(wo_id)  # NotFound: 404
     authorize_on_work_order(current_user, C.record_out_of_pocket, wo)  # 403: someone else's work
     try:
         out_of_pocket_rules.check_work_order_open(wo.status)

@@ -21,12 +21,6 @@ from portal.security import requires
 from portal.services import receiving
 
 
-@bp.app_template_global()
-def wo_deliveries(wo):
-    """What is on order for a work order, for its page (one query)."""
-    return receiving.on_order_for(wo.id)
-
-
 @bp.get("/receiving/")
 @requires(C.receive_goods)
 def index():

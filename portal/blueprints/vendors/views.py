@@ -38,12 +38,6 @@ SERVICE_PREFIX = "service"  # its qty/uom fields share the work order page with 
 
 
 @bp.app_template_global()
-def contractor_panel(wo):
-    """The contractor section's data for a work order page (at most five queries)."""
-    return contractor_reads.panel_for(wo)
-
-
-@bp.app_template_global()
 def new_contractor_form():
     """An empty contractor form, with a fresh submission id (the assign form's hidden fields)."""
     return ContractorForm(formdata=None)

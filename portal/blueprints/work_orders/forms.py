@@ -1,4 +1,8 @@
-"""Work order forms: search, raise, move, note, labour, assign."""
+"""Work order forms: search, raise, move, note, labour, assign, tick a step, downtime.
+
+Every form that changes something carries a submission id (a fresh one each time it renders):
+the same id posted twice is one action, and the second post gets the first one's result.
+"""
 
 from decimal import Decimal
 
@@ -15,10 +19,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.domain.work_orders import PRIORITY_LABELS, STATUS_LABELS, Priority, WorkOrderType
-from portal.forms import IdempotentForm, PhoneDecimalField
+from portal.forms import IdempotentForm, PhoneDecimalField, new_submission_id
 
 STATUS_CHOICES = [SelectChoice("open", "All open"), SelectChoice("", "Any status")] + [
     SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
@@ -59,11 +63,21 @@ class NewWorkOrderForm(IdempotentForm):
     asset_down = BooleanField("The asset is down now")
 
 
+def _optional_submission_id() -> HiddenField:
+    """The token of a form whose action is idempotent in itself (a move, an assignment, a tick):
+    always rendered, so a double tap gets the first result; a post without it still works."""
+    return HiddenField(
+        default=new_submission_id,
+        validators=[Optional(), Length(min=16, max=64), Regexp(r"^[A-Za-z0-9_-]+$")],
+    )
+
+
 class StatusForm(FlaskForm):
     """Move a work order; a reason is needed for cancelling."""
 
     target = HiddenField(validators=[InputRequired()])
     reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    submission_id = _optional_submission_id()
 
 
 class CommentForm(IdempotentForm):
@@ -94,3 +108,18 @@ class AssignForm(FlaskForm):
     """Give the work to a person."""
 
     assignee_user_id = SelectField("Assign to", coerce=int, validate_choice=False)
+    submission_id = _optional_submission_id()
+
+
+class StepForm(FlaskForm):
+    """Tick (done=1) or untick (done=0) one step of the instructions."""
+
+    done = HiddenField()
+    submission_id = _optional_submission_id()
+
+
+class DowntimeForm(FlaskForm):
+    """The asset went down now, or is back up now."""
+
+    event = HiddenField()
+    submission_id = _optional_submission_id()

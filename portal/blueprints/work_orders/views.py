@@ -1,33 +1,49 @@
-"""Work orders: list, raise, the work order page and what is done on it."""
+"""Work orders: list, raise, the work order page and what is done on it.
+
+The services check what the signed-in person may do (their role and whose work it is); a
+refusal is NotAllowed, which the errors blueprint answers with 403. The page offers only
+what the person may do (panels.py).
+"""
 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.blueprints.work_orders import bp
 from portal.blueprints.work_orders.forms import (
     AssignForm,
     CommentForm,
+    DowntimeForm,
     LabourForm,
     NewWorkOrderForm,
     StatusForm,
+    StepForm,
     WorkOrderSearchForm,
 )
+from portal.blueprints.work_orders.panels import WorkOrderPage, compose
 from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
+from portal.domain.permissions import WorkOrderAccess, oversees_work
 from portal.domain.work_orders import (
     ACTION_LABELS,
-    MOVE_ROLES,
     Priority,
     WorkOrderStatus,
     WorkOrderType,
     moves_for,
 )
+from portal.forms import new_submission_id
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
+from portal.read_models import accounts as account_reads
+from portal.read_models import assets as asset_reads
+from portal.read_models import costs
+from portal.read_models import sites as site_reads
+from portal.read_models import work_orders as reads
 from portal.security import requires
-from portal.services import accounts, assets, sites, work_orders
+from portal.services import work_orders
+from portal.services.authz import may_on_work_order
 
 
 @bp.get("/")
@@ -36,7 +52,7 @@ def index():
     """Work order list; typing in the search box refreshes only the rows."""
     search = WorkOrderSearchForm(request.args, meta={"csrf": False})
     page_no = search.page.data if search.validate() and search.page.data else 1
-    page = work_orders.search(text=search.q.data, status=search.status.data, page=page_no)
+    page = reads.search(text=search.q.data, status=search.status.data, page=page_no)
     return page_or_block("work_orders/index.html", "wo_rows", page=page, search=search)
 
 
@@ -46,20 +62,17 @@ def _new_form() -> tuple[NewWorkOrderForm, object]:
     asset = None
     asset_id = request.values.get("asset_id") or request.args.get("asset")
     if asset_id and str(asset_id).isdigit():
-        try:
-            asset = assets.page(int(asset_id)).asset
-        except NotFound:
-            asset = None
+        asset = asset_reads.find(int(asset_id))
     if asset is not None:
         form.asset_id.data = str(asset.id)
-    form.location_id.choices = [(0, "Choose a location")] + sites.location_choices()
-    people = accounts.assignable_people()
+    form.location_id.choices = [(0, "Choose a location")] + site_reads.location_choices()
+    people = account_reads.assignable_people()
     form.assignee_user_id.choices = [(0, "Nobody yet")] + [(p.id, p.full_name) for p in people]
     if (
         request.method == "GET"
         and current_user.has_role("technician")
         and not current_user.has_role("supervisor")
-    ):
+    ):  # a technician usually raises work they will do: a choice made for them, not a rule
         form.assignee_user_id.data = current_user.id
     return form, asset
 
@@ -94,40 +107,50 @@ def new():
     return render_template("work_orders/new.html", form=form, asset=asset), status
 
 
-def _page(wo_id: int, *, status: int = 200, **forms):
-    """The WO page, or its main block for htmx."""
-    wo = work_orders.get_for_page(wo_id)
-    if wo is None:
-        abort(404)
-    forms.setdefault("comment_form", CommentForm(formdata=None))
-    labour_form = forms.setdefault("labour_form", LabourForm(formdata=None))
-    if labour_form.worked_on.data is None:
-        labour_form.worked_on.data = utcnow().date()
-    assign_form = forms.setdefault("assign_form", AssignForm(formdata=None))
-    if current_user.has_role("supervisor"):  # only supervisors get the list of people
+def _page(wo_id: int, *, status: int = 200, **given):
+    """The WO page, or its main block for htmx. `given`: forms sent back with their errors and
+    notices from a post (other features' views pass theirs through to their panels)."""
+    wo = reads.get_for_page(wo_id)
+    viewer = current_user._get_current_object()
+    page = WorkOrderPage(wo=wo, viewer=viewer, costs=costs.work_order_costs(wo.id), given=given)
+    access = WorkOrderAccess(assignee_user_id=wo.assignee_user_id)
+    may_assign = wo.is_open and may_on_work_order(viewer, C.assign_work_order, wo)
+    assign_anyone = may_assign and oversees_work(viewer.roles)
+    assign_form = given.get("assign_form") or AssignForm(formdata=None)
+    if assign_anyone:  # only those who give work to others get the list of people
         assign_form.assignee_user_id.choices = [
-            (p.id, p.full_name) for p in accounts.assignable_people()
+            (p.id, p.full_name) for p in account_reads.assignable_people()
         ]
-    moves = moves_for(wo.status, current_user.roles)
+    panels = [Markup(render_template(p.template, **p.context)) for p in compose(page)]
     return page_or_block(
         "work_orders/detail.html",
         "wo_main",
         status=status,
         wo=wo,
-        moves=moves,
+        costs=page.costs,
+        moves=moves_for(wo.status, viewer.roles, user_id=viewer.id, wo=access),
         action_labels=ACTION_LABELS,
-        extras=work_orders.page_extras(wo),
-        status_form=StatusForm(formdata=None),
-        can_assign=current_user.has_role(*MOVE_ROLES[WorkOrderStatus.assigned]),
-        **forms,
+        may_assign=may_assign,
+        assign_anyone=assign_anyone,
+        assign_form=assign_form,
+        fresh_id=new_submission_id,
+        panels=panels,
     )
 
 
-def _done(wo_id: int, message: str):
+def _done(wo_id: int, message: str, anchor: str = ""):
     """After a successful action: the fresh block for htmx, else redirect back (PRG)."""
     flash(message, "success")
     if wants_fragment():
         return _page(wo_id)
+    return redirect(url_for("work_orders.detail", wo_id=wo_id) + anchor, code=303)
+
+
+def _refused(wo_id: int, err: DomainError):
+    """A rule said no to a button (a move, an assignment): the words as a flash."""
+    flash(str(err), "error")
+    if wants_fragment():
+        return _page(wo_id, status=422)
     return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
 
 
@@ -138,51 +161,55 @@ def detail(wo_id: int):
     return _page(wo_id)
 
 
+def _bad_form():
+    """A button's hidden fields were missing or tampered with."""
+    abort(400)
+
+
 @bp.post("/<int:wo_id>/status")
 @requires(C.read_work_orders)
 def move(wo_id: int):
-    """Move the work order (start, complete, close...); only allowed moves are offered."""
+    """Move the work order (start, complete, close...); only allowed moves are offered, and
+    the service refuses (403) a move the person may not make on this work order."""
     form = StatusForm()
-    if not form.validate():
-        abort(400)
+    if not form.validate() or form.target.data not in WorkOrderStatus.__members__:
+        _bad_form()
+    target = WorkOrderStatus(form.target.data)
     try:
-        target = WorkOrderStatus(form.target.data)
-    except ValueError:
-        abort(400)
-    if not current_user.has_role(*MOVE_ROLES.get(target, ("admin",))):
-        abort(403)
-    try:
-        wo = work_orders.change_status(wo_id, target, actor=current_user, reason=form.reason.data)
-    except NotFound:
-        abort(404)
+        wo = work_orders.change_status(
+            wo_id,
+            target,
+            actor=current_user,
+            reason=form.reason.data,
+            submission_id=form.submission_id.data or None,
+        )
+    except (NotFound, NotAllowed):
+        raise  # 404 and 403 pages (errors blueprint)
     except DomainError as err:
-        flash(str(err), "error")
-        if wants_fragment():
-            return _page(wo_id, status=422)
-        return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
+        return _refused(wo_id, err)
     return _done(wo_id, f"{wo.number}: {ACTION_LABELS[target].lower()} done.")
 
 
 @bp.post("/<int:wo_id>/assign")
 @requires(C.assign_work_order)
 def assign(wo_id: int):
-    """Give the work to a person (technicians may take it themselves)."""
+    """Give the work to a person (technicians may take work that is nobody's)."""
     form = AssignForm()
-    form.assignee_user_id.choices = [(p.id, p.full_name) for p in accounts.assignable_people()]
-    if not form.validate():
-        abort(400)
+    if not form.validate() or not form.assignee_user_id.data:
+        _bad_form()
     try:
         wo = work_orders.assign(
-            wo_id, assignee_user_id=form.assignee_user_id.data, actor=current_user
+            wo_id,
+            assignee_user_id=form.assignee_user_id.data,
+            actor=current_user,
+            submission_id=form.submission_id.data or None,
         )
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    except (NotFound, NotAllowed):
+        raise
     except DomainError as err:
-        flash(str(err), "error")
-        return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
-    return _done(wo_id, f"{wo.number} assigned to {wo.assignee_user.full_name}.")
+        return _refused(wo_id, err)
+    assignee = wo.assignee_user.full_name if wo.assignee_user else "them"
+    return _done(wo_id, f"{wo.number} assigned to {assignee}.")
 
 
 @bp.post("/<int:wo_id>/comments")
@@ -201,8 +228,8 @@ def comment(wo_id: int):
                 submission_id=form.submission_id.data,
                 photo=photo,
             )
-        except NotFound:
-            abort(404)
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as err:
             form.body.errors = [*form.body.errors, str(err)]
         else:
@@ -225,8 +252,8 @@ def labour(wo_id: int):
                 actor=current_user,
                 submission_id=form.submission_id.data,
             )
-        except NotFound:
-            abort(404)
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as err:
             form.hours.errors = [*form.hours.errors, str(err)]
         else:
@@ -238,11 +265,16 @@ def labour(wo_id: int):
 @requires(C.work_on_work_order)
 def step(wo_id: int, step_id: int):
     """Tick or untick a step of the instructions."""
-    done = request.form.get("done") == "1"
-    try:
-        work_orders.toggle_step(wo_id, step_id, done=done, actor=current_user)
-    except NotFound:
-        abort(404)
+    form = StepForm()
+    if not form.validate():
+        _bad_form()
+    work_orders.toggle_step(
+        wo_id,
+        step_id,
+        done=form.done.data == "1",
+        actor=current_user,
+        submission_id=form.submission_id.data or None,
+    )
     if wants_fragment():
         return _page(wo_id)
     return redirect(url_for("work_orders.detail", wo_id=wo_id) + "#steps", code=303)
@@ -252,11 +284,16 @@ def step(wo_id: int, step_id: int):
 @requires(C.work_on_work_order)
 def downtime(wo_id: int):
     """The asset went down, or came back up, now."""
-    event = request.form.get("event", "")
+    form = DowntimeForm()
+    if not form.validate():
+        _bad_form()
+    event = form.event.data or ""
     try:
-        work_orders.record_downtime(wo_id, event=event, actor=current_user)
-    except NotFound:
-        abort(404)
+        work_orders.record_downtime(
+            wo_id, event=event, actor=current_user, submission_id=form.submission_id.data or None
+        )
+    except (NotFound, NotAllowed):
+        raise
     except DomainError as err:
         flash(str(err), "error")
         return redirect(url_for("work_orders.detail", wo_id=wo_id), code=303)
@@ -267,9 +304,7 @@ def downtime(wo_id: int):
 @requires(C.read_work_orders)
 def photo(attachment_id: int):
     """A photo from a work order, served to signed-in staff only."""
-    found = work_orders.attachment(attachment_id)
-    if found is None:
-        abort(404)
+    found = reads.attachment(attachment_id)
     response = make_response(found.data)
     response.headers["Content-Type"] = found.content_type
     response.headers["Cache-Control"] = "private, max-age=3600"

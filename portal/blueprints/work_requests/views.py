@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import (
-    abort,
     current_app,
     flash,
     redirect,
@@ -26,13 +25,14 @@ from portal.blueprints.work_requests.forms import (
     RejectForm,
     TriageFilterForm,
 )
-from portal.domain.errors import DomainError
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
 from portal.domain.uploads import MAX_PHOTO_BYTES, UploadRefused
 from portal.domain.work_orders import Priority
 from portal.extensions import limiter
 from portal.forms import new_submission_id
 from portal.htmx import page_or_block
+from portal.read_models import work_requests as reads
 from portal.security import requires
 from portal.services import work_requests
 from portal.services.work_requests import PublicRequest
@@ -70,7 +70,7 @@ def _public_page(form, card, *, token_refused=False, status=200):
         status=status,
         form=form,
         card=card,
-        places=[] if card is not None else work_requests.places_by_site(),
+        places=[] if card is not None else reads.places_by_site(),
         action=url_for("work_requests.new", a=token),
         max_photo_mb=MAX_PHOTO_BYTES // 1_048_576,
     )
@@ -99,7 +99,7 @@ def _photo(form: PublicRequestForm) -> tuple[str | None, bytes | None]:
 def new():
     """Anyone reports a problem; from a QR label the asset and its place are filled in."""
     token = request.args.get("a")
-    card = work_requests.asset_for_qr(token) if token else None
+    card = reads.asset_for_qr(token) if token else None
     token_refused = bool(token) and card is None
     form = _public_form(card)
     if request.method == "GET":
@@ -144,7 +144,7 @@ def new():
 def _card_from_query():
     """The asset card of the QR token in ?a=, if any, for re-showing the public form."""
     token = request.args.get("a")
-    return work_requests.asset_for_qr(token) if token else None
+    return reads.asset_for_qr(token) if token else None
 
 
 @bp.errorhandler(429)
@@ -176,7 +176,7 @@ def upload_too_large(error):
 @bp.get("/track/<token>")
 def track(token: str):
     """The tenant's private link: their report and its public progress, nothing internal."""
-    tracking = work_requests.tracking_for(token)
+    tracking = reads.tracking_for(token)
     if tracking is None:
         response = current_app.make_response((render_template("work_requests/not_found.html"), 404))
     else:
@@ -196,20 +196,16 @@ def index():
     """The triage queue; changing the site or status refreshes only the rows."""
     search = TriageFilterForm(request.args, meta={"csrf": False})
     search.site.choices = [SelectChoice("", "All sites")] + [
-        SelectChoice(str(sid), name) for sid, name in work_requests.site_choices()
+        SelectChoice(str(sid), name) for sid, name in reads.site_choices()
     ]
     page_no = search.page.data if search.validate() and search.page.data else 1
-    page = work_requests.triage_queue(
-        site_id=search.site_id(), status=search.status_value(), page=page_no
-    )
+    page = reads.triage_queue(site_id=search.site_id(), status=search.status_value(), page=page_no)
     return page_or_block("work_requests/index.html", "wr_rows", page=page, search=search)
 
 
 def _detail_page(wr_id: int, *, status: int = 200, **forms):
     """The request page with its three decision forms (fresh unless one is given with errors)."""
-    detail = work_requests.request_for_page(wr_id)
-    if detail is None:
-        abort(404)
+    detail = reads.request_for_page(wr_id)  # NotFound: 404
     accept = forms.get("accept") or AcceptForm(formdata=None)
     reject = forms.get("reject") or RejectForm(formdata=None)
     merge = forms.get("merge") or MergeForm(formdata=None)
@@ -245,10 +241,12 @@ def accept(wr_id: int):
                 note=form.note.data,
                 submission_id=form.submission_id.data,
             )
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
-            number = work_requests.work_order_number(wr)
+            number = reads.work_order_number(wr)
             flash(f"Request #{wr.id} accepted as {number}.", "success")
             return redirect(url_for("work_requests.index"), code=303)
     return _detail_page(wr_id, status=422, accept=form)
@@ -261,7 +259,14 @@ def reject(wr_id: int):
     form = RejectForm()
     if form.validate():
         try:
-            wr = work_requests.reject_request(wr_id, actor=current_user, reason=form.reason.data)
+            wr = work_requests.reject_request(
+                wr_id,
+                actor=current_user,
+                reason=form.reason.data,
+                submission_id=form.submission_id.data,
+            )
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -278,8 +283,14 @@ def merge(wr_id: int):
     if form.validate() and form.into.data:
         try:
             wr = work_requests.merge_request(
-                wr_id, into_id=form.into.data, actor=current_user, note=form.note.data
+                wr_id,
+                into_id=form.into.data,
+                actor=current_user,
+                note=form.note.data,
+                submission_id=form.submission_id.data,
             )
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -294,9 +305,7 @@ def merge(wr_id: int):
 @requires(C.triage_work_requests)
 def photo(wr_id: int, photo_id: int):
     """A photo sent with a request, served as the image type its bytes proved to be."""
-    attachment = work_requests.photo_of_request(wr_id, photo_id)
-    if attachment is None:
-        abort(404)
+    attachment = reads.photo_of_request(wr_id, photo_id)  # NotFound: 404
     response = send_file(
         BytesIO(attachment.data),
         mimetype=attachment.content_type,
