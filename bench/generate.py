@@ -247,7 +247,7 @@ def upgrade_database(database_url: str) -> None:
 
 def ensure_demo() -> bool:
     """Load the demo data when it is missing; True when it was loaded now."""
-    from portal.services.demo import load_demo
+    from portal.demo import load_demo
 
     if db.session.scalar(select(User.id).where(User.username == "technician")) is not None:
         return False
