@@ -19,7 +19,7 @@ from sqlalchemy import select
 from portal.demo.steps import Demo, move
 from portal.demo.timeline import Story
 from portal.domain.work_orders import Priority, WorkOrderStatus, WorkOrderType
-from portal.models import Asset, Location, WorkRequest
+from portal.models import Asset, Location, WorkOrder, WorkRequest
 from portal.services import work_orders, work_requests
 
 S = WorkOrderStatus
@@ -260,10 +260,11 @@ def _accepted(
     """A tenant's report at Elm Court, a work order on arrival; the radiator is taken on."""
     yield demo.ago(hours=hours)
     wr = _report(demo, name=name, phone=phone, what=what, urgency=urgency, site="ECA", tag=tag)
-    wo_id = demo.session.scalar(select(WorkRequest.work_order_id).where(WorkRequest.id == wr.id))
-    if wo_id is None:
-        raise LookupError(f"request #{wr.id} did not become a work order")
-    title = work_requests.title_from(what)
+    wo_id, title = demo.session.execute(
+        select(WorkOrder.id, WorkOrder.title)
+        .join(WorkRequest, WorkRequest.work_order_id == WorkOrder.id)
+        .where(WorkRequest.id == wr.id)
+    ).one()
     demo.work_orders[title] = wo_id
     if title != RADIATOR:
         return

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from portal.demo.builders import APPROVAL_MATRIX
 from portal.demo.history_plan import HistoryPlan, Job, Purchase
 from portal.demo.steps import (
+    NO_FORM,
     Demo,
     approve_and_issue,
     decide,
@@ -79,7 +80,7 @@ def _policy(demo: Demo, when: datetime) -> Story:
             item_kinds=[k.strip() for k in (kinds or "").split(",") if k.strip()],
             message=message,
             actor=demo.user("admin"),
-            submission_id=None,  # type: ignore[arg-type]  # no form: see portal/demo/steps.py
+            **NO_FORM,
         )
 
 

@@ -6,9 +6,9 @@ storekeeper receives, the AP clerk enters invoices. So permissions, separation o
 numbering, stock, budgets and the audit trail behave in the demo as they do for real. These
 helpers only look up ids and put the calls in order.
 
-A script posts no form, so the demo passes no submission id: `submitted_once` then simply runs
-the use case (see portal/services/_uow.py). Some use cases still declare `submission_id: str`
-for their form's sake; the calls that pass None to them say so with a type-ignore.
+A script posts no form, so the demo gives no submission id (`submitted_once` then simply runs
+the use case, see portal/services/_uow.py): `**NO_FORM` says so, right both for a use case that
+still takes `submission_id` itself and for one whose `@submitted_once` wrapper takes it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +51,9 @@ from portal.services import (
     receiving,
     work_orders,
 )
+
+# No form was posted: no submission id (see the module docstring).
+NO_FORM: dict[str, Any] = {"submission_id": None}
 
 
 @dataclass
@@ -97,7 +101,7 @@ def add_part(demo: Demo, wo_id: int, part_number: str, qty: str, *, actor: User)
         item_id=demo.items[part_number].id,
         qty=qty,
         actor=actor,
-        submission_id=None,  # type: ignore[arg-type]  # no form: see the module docstring
+        **NO_FORM,
     )
     return outcome.line_id
 
@@ -166,7 +170,7 @@ def ask_for_service(
         uom=uom,
         unit_price=unit_price,
         actor=actor,
-        submission_id=None,  # type: ignore[arg-type]  # no form: see the module docstring
+        **NO_FORM,
     )
     return pr_id_of(demo.session, asked.pr_number)
 
@@ -180,7 +184,7 @@ def log_hours(
         hours=hours,
         worked_on=worked_on,
         actor=actor,
-        submission_id=None,  # type: ignore[arg-type]  # no form: see the module docstring
+        **NO_FORM,
         note=note,
     )
 
@@ -206,7 +210,7 @@ def paid_own_money(
         why=why,
         receipt=(RECEIPT_PHOTO, "receipt.jpg"),
         actor=actor,
-        submission_id=None,  # type: ignore[arg-type]  # no form: see the module docstring
+        **NO_FORM,
     )
 
 
@@ -245,7 +249,7 @@ def order(
     return purchase_orders.create_purchase_orders(
         line_ids,
         buyer=buyer,
-        submission_id=None,  # type: ignore[arg-type]  # no form: see the module docstring
+        **NO_FORM,
         vendor_overrides=overrides,
     )
 
@@ -281,7 +285,7 @@ def receive(
         po_id,
         lines=[(lines[no].id, Decimal(str(qty)), Decimal(0), None) for no, qty in accepted.items()],
         receiver=receiver,
-        submission_id=None,  # type: ignore[arg-type]  # no form: see the module docstring
+        **NO_FORM,
         packing_slip_ref=slip,
     )
 
@@ -308,8 +312,8 @@ def enter_invoice(
             for no, (qty, price) in billed.items()
         ],
         actor=clerk,
-        submission_id=None,
         invoice_type=invoice_type,
+        **NO_FORM,
     )
 
 
