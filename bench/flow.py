@@ -32,24 +32,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from portal import create_app
+from portal.demo import builders as build
 from portal.domain.roles import Role
 from portal.domain.statuses import InvoiceStatus, ItemKind
 from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import (
-    ApprovalRule,
-    Asset,
-    Budget,
-    CostCentre,
-    Item,
-    Location,
     PartLine,
-    PreferredVendor,
     PurchaseRequestLine,
-    Site,
     User,
-    UserRole,
-    Vendor,
     VendorInvoice,
 )
 from portal.services import (
@@ -71,52 +62,40 @@ OUT_DIR = ROOT / "bench" / "out"
 def build_world() -> dict:
     """Users, a place, money and three items bought when needed from one preferred vendor."""
     s = db.session
-    users = {}
-    for name, role in (
-        ("tech", Role.technician),
-        ("approver", Role.approver),
-        ("buyer", Role.buyer),
-        ("storekeeper", Role.storekeeper),
-        ("clerk", Role.ap_clerk),
-    ):
-        user = User(username=f"flow-{name}", full_name=f"Flow {name.title()}")
-        user.set_password("flow")
-        user.role_rows = [UserRole(role=role)]
-        users[name] = user
-        s.add(user)
-    site = Site(code="FLOW", name="Flow plant")
-    location = Location(site=site, code="FLOW-1", name="Line 1", kind="area")
-    asset = Asset(
-        tag="FLOW-P1",
-        name="Flow pump",
-        category="Pumps",
-        location=location,
-        qr_token=uuid.uuid4().hex,
-        short_code="FLOW01",
+    users = {
+        name: build.add_user(
+            s, username=f"flow-{name}", full_name=f"Flow {name.title()}", roles=[role]
+        )
+        for name, role in (
+            ("tech", Role.technician),
+            ("approver", Role.approver),
+            ("buyer", Role.buyer),
+            ("storekeeper", Role.storekeeper),
+            ("clerk", Role.ap_clerk),
+        )
+    }
+    site = build.add_site(s, code="FLOW", name="Flow plant")
+    location = build.add_location(s, site=site, code="FLOW-1", name="Line 1")
+    asset = build.add_asset(
+        s, location=location, tag="FLOW-P1", name="Flow pump", short_code="FLOW01"
     )
-    year = date.today().year
-    centre = CostCentre(code="CC-FLOW", name="Flow maintenance", site=site)
-    budget = Budget(
-        cost_centre=centre,
-        period_start=date(year, 1, 1),
-        period_end=date(year, 12, 31),
-        amount=Decimal("100000000.00"),
+    build.add_cost_centre(
+        s, code="CC-FLOW", name="Flow maintenance", site=site, budget="100000000.00"
     )
-    rule = ApprovalRule(min_amount=Decimal("0.00"), max_amount=None, role=Role.approver)
-    vendor = Vendor(code="FLOWV", name="Flow Supply", payment_terms="2/10 Net 30")
-    vendor.preferred_for = [PreferredVendor(category="Seals")]
+    build.add_approval_rule(s, role=Role.approver, min_amount="0.00")
+    build.add_vendor(s, code="FLOWV", name="Flow Supply", payment_terms="2/10 Net 30",
+                     preferred_for=["Seals"])  # fmt: skip
     items = [
-        Item(
+        build.add_item(
+            s,
             part_number=f"FLOW-{n}",
             description=f"Seal kit {n}",
-            uom="EA",
             category="Seals",
             kind=ItemKind.non_stock,
-            standard_cost=Decimal(price),
+            standard_cost=price,
         )
         for n, price in ((1, "12.40"), (2, "36.00"), (3, "7.15"))
     ]
-    s.add_all([site, location, asset, centre, budget, rule, vendor, *items])
     s.commit()
     return {
         "user_ids": {name: user.id for name, user in users.items()},

@@ -35,6 +35,8 @@ from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from portal import create_app
+from portal.demo import builders as build
+from portal.demo import rows as shapes
 from portal.domain.numbering import Sequence, counter_key
 from portal.domain.roles import Role
 from portal.domain.statuses import PartLineStatus
@@ -159,7 +161,6 @@ BUILDING_KINDS = [
     ("Dwellings", "Kitchen fittings"),
 ]
 CRITICALITIES = ["critical", "high", "medium", "medium", "low", "low"]
-SHORT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 QTY = {n: Decimal(n).quantize(Decimal("0.001")) for n in range(1, 5)}
 ZERO_QTY = Decimal("0.000")
 ZERO_MONEY = Decimal("0.00")
@@ -247,7 +248,7 @@ def upgrade_database(database_url: str) -> None:
 
 def ensure_demo() -> bool:
     """Load the demo data when it is missing; True when it was loaded now."""
-    from portal.services.demo import load_demo
+    from portal.demo import load_demo
 
     if db.session.scalar(select(User.id).where(User.username == "technician")) is not None:
         return False
@@ -336,15 +337,6 @@ def set_wo_counter(session: Session, value: int) -> None:
     session.flush()
 
 
-def short_code(asset_id: int) -> str:
-    """Eight characters from the id: unique, and never equal to a six-character demo code."""
-    chars, n = [], asset_id
-    for _ in range(7):
-        n, digit = divmod(n, len(SHORT_CODE_ALPHABET))
-        chars.append(SHORT_CODE_ALPHABET[digit])
-    return "Z" + "".join(reversed(chars))
-
-
 def asset_rows(world: World, rng: random.Random, first_id: int, count: int, now: datetime):
     """`count` generated assets over the existing locations; also added to world.assets."""
     rows = []
@@ -355,23 +347,23 @@ def asset_rows(world: World, rng: random.Random, first_id: int, count: int, now:
         tag = f"BX-{asset_id:06d}"
         name = f"{base} {tag}"
         rows.append(
-            {
-                "id": asset_id,
-                "tag": tag,
-                "name": name,
-                "location_id": loc_id,
-                "category": category,
-                "criticality": rng.choice(CRITICALITIES),
-                "qr_token": f"bench-{asset_id}-{rng.getrandbits(64):016x}",
-                "qr_rotated_at": None,
-                "short_code": short_code(asset_id),
-                "manufacturer": None,
-                "model": None,
-                "serial_number": f"SN{rng.getrandbits(32):08X}",
-                "installed_on": (now - timedelta(days=rng.randint(200, 4000))).date(),
-                "active": True,
-                "created_at": now,
-            }
+            build.asset_values(
+                id=asset_id,
+                tag=tag,
+                name=name,
+                location_id=loc_id,
+                category=category,
+                criticality=rng.choice(CRITICALITIES),
+                qr_token=f"bench-{asset_id}-{rng.getrandbits(64):016x}",
+                short_code=build.short_code_for(asset_id),
+                qr_rotated_at=None,
+                manufacturer=None,
+                model=None,
+                serial_number=f"SN{rng.getrandbits(32):08X}",
+                installed_on=(now - timedelta(days=rng.randint(200, 4000))).date(),
+                active=True,
+                created_at=now,
+            )
         )
         world.assets.append((asset_id, loc_id, site_id, name))
     return rows
@@ -477,64 +469,57 @@ def work_order_batches(
                     moved_at = completed_at
             number = first_number + offset
             wos.append(
-                {
-                    "id": wo_id,
-                    "number": f"WO-{number:06d}",
-                    "title": f"{place}: {rng.choice(PROBLEMS[wo_type])}",
-                    "description": rng.choice(DESCRIPTIONS),
-                    "type": wo_type.value,
-                    "priority": priority.value,
-                    "status": status.value,
-                    "site_id": site_id,
-                    "location_id": location_id,
-                    "asset_id": asset_id,
-                    "cost_centre_id": world.cost_centre_by_site.get(site_id),
-                    "requester_id": sup,
-                    "requester_name": None,
-                    "department": "Maintenance",
-                    "assignee_user_id": assignee_user,
-                    "assignee_team_id": assignee_team,
-                    "assignee_vendor_id": None,
-                    "due_at": due,
-                    "audit_reference": (
+                shapes.work_order_row(
+                    id=wo_id,
+                    number=f"WO-{number:06d}",
+                    title=f"{place}: {rng.choice(PROBLEMS[wo_type])}",
+                    description=rng.choice(DESCRIPTIONS),
+                    type=wo_type,
+                    priority=priority,
+                    status=status,
+                    site_id=site_id,
+                    location_id=location_id,
+                    asset_id=asset_id,
+                    cost_centre_id=world.cost_centre_by_site.get(site_id),
+                    requester_id=sup,
+                    department="Maintenance",
+                    assignee_user_id=assignee_user,
+                    assignee_team_id=assignee_team,
+                    due_at=due,
+                    audit_reference=(
                         f"AUDIT-{created.year}-{rng.randint(1, 12):02d}"
                         if wo_type is WorkOrderType.compliance
                         else None
                     ),
-                    "down_at": None,
-                    "up_at": None,
-                    "completed_at": completed_at,
-                    "closed_at": closed_at,
-                    "created_by_id": sup,
-                    "submission_id": None,
-                    "created_at": created,
-                    "updated_at": moved_at,
-                }
+                    completed_at=completed_at,
+                    closed_at=closed_at,
+                    created_by_id=sup,
+                    created_at=created,
+                    updated_at=moved_at,
+                )
             )
 
             changes.append(
-                {
-                    "id": change_id,
-                    "work_order_id": wo_id,
-                    "from_status": None,
-                    "to_status": S.requested.value,
-                    "changed_by_id": sup,
-                    "changed_at": created,
-                    "reason": None,
-                }
+                shapes.status_change_row(
+                    id=change_id,
+                    work_order_id=wo_id,
+                    to_status=S.requested,
+                    changed_by_id=sup,
+                    changed_at=created,
+                )
             )
             change_id += 1
             if status is not S.requested:
                 changes.append(
-                    {
-                        "id": change_id,
-                        "work_order_id": wo_id,
-                        "from_status": S.requested.value,
-                        "to_status": status.value,
-                        "changed_by_id": assignee_user or sup,
-                        "changed_at": moved_at,
-                        "reason": "Cancelled: duplicate" if status is S.cancelled else None,
-                    }
+                    shapes.status_change_row(
+                        id=change_id,
+                        work_order_id=wo_id,
+                        from_status=S.requested,
+                        to_status=status,
+                        changed_by_id=assignee_user or sup,
+                        changed_at=moved_at,
+                        reason="Cancelled: duplicate" if status is S.cancelled else None,
+                    )
                 )
                 change_id += 1
 
@@ -555,21 +540,19 @@ def work_order_batches(
                 else:
                     line_status = PartLineStatus.needed
                 lines.append(
-                    {
-                        "id": line_id,
-                        "work_order_id": wo_id,
-                        "item_id": item_id,
-                        "needed_qty": qty,
-                        "reserved_qty": reserved,
-                        "issued_qty": issued,
-                        "requested_qty": requested,
-                        "status": line_status.value,
-                        "issued_cost_amount": cost,
-                        "note": None,
-                        "added_by_id": assignee_user or sup,
-                        "created_at": created,
-                        "submission_id": None,
-                    }
+                    shapes.part_line_row(
+                        id=line_id,
+                        work_order_id=wo_id,
+                        item_id=item_id,
+                        needed_qty=qty,
+                        reserved_qty=reserved,
+                        issued_qty=issued,
+                        requested_qty=requested,
+                        status=line_status,
+                        issued_cost_amount=cost,
+                        added_by_id=assignee_user or sup,
+                        created_at=created,
+                    )
                 )
                 line_id += 1
 
@@ -577,15 +560,15 @@ def work_order_batches(
                 done = status in done_statuses
                 for position in range(1, rng.randint(3, 5) + 1):
                     steps.append(
-                        {
-                            "id": step_id,
-                            "work_order_id": wo_id,
-                            "position": position,
-                            "text": CHECKLIST_STEPS[position - 1],
-                            "done": done,
-                            "done_by_id": (assignee_user or sup) if done else None,
-                            "done_at": completed_at if done else None,
-                        }
+                        shapes.checklist_item_row(
+                            id=step_id,
+                            work_order_id=wo_id,
+                            position=position,
+                            text=CHECKLIST_STEPS[position - 1],
+                            done=done,
+                            done_by_id=(assignee_user or sup) if done else None,
+                            done_at=completed_at if done else None,
+                        )
                     )
                     step_id += 1
             wo_id += 1

@@ -27,11 +27,11 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from portal.demo import rows as shapes
+from portal.demo import rows_buying as buying
 from portal.domain.statuses import (
-    HoldStatus,
     InvoiceStatus,
     InvoiceType,
-    MatchStatus,
     OutOfPocketStatus,
     PurchaseOrderStatus,
     PurchaseRequestStatus,
@@ -199,18 +199,17 @@ def _one_request(
     wo_id = rng.randint(wo_low, wo_high) if rng.random() < 0.7 else None
     centre = rng.choice(centres)
     rows["purchase_request"].append(
-        {
-            "id": pr_id,
-            "number": f"PR-B{pr_id:07d}",
-            "work_order_id": wo_id,
-            "cost_centre_id": centre,
-            "requested_by_id": rng.choice(requesters),
-            "status": status,
-            "submitted_at": submitted,
-            "decided_at": decided,
-            "created_at": submitted,
-            "updated_at": decided or submitted,
-        }
+        buying.purchase_request_row(
+            id=pr_id,
+            number=f"PR-B{pr_id:07d}",
+            work_order_id=wo_id,
+            cost_centre_id=centre,
+            requested_by_id=rng.choice(requesters),
+            status=status,
+            submitted_at=submitted,
+            decided_at=decided,
+            updated_at=decided or submitted,
+        )
     )
     vendor_id, vendor_code, terms, currency = rng.choice(vendors)
     lines = []
@@ -228,18 +227,17 @@ def _one_request(
             warnings = [{"code": "non_preferred", "text": "Not the preferred vendor"}]
         line_id = _take(ids, "purchase_request_line")
         rows["purchase_request_line"].append(
-            {
-                "id": line_id,
-                "purchase_request_id": pr_id,
-                "item_id": item_id,
-                "description": description,
-                "kind": "goods",
-                "qty": qty,
-                "uom": uom,
-                "unit_price": price,
-                "suggested_vendor_id": vendor_id,
-                "policy_warnings": warnings,
-            }
+            buying.request_line_row(
+                id=line_id,
+                purchase_request_id=pr_id,
+                item_id=item_id,
+                description=description,
+                qty=qty,
+                uom=uom,
+                unit_price=price,
+                suggested_vendor_id=vendor_id,
+                policy_warnings=warnings,
+            )
         )
         lines.append((line_id, item_id, description, uom, qty, price))
     if status is not PurchaseRequestStatus.ordered:
@@ -249,66 +247,59 @@ def _one_request(
     received = received_at < now and rng.random() < 0.9
     po_id = _take(ids, "purchase_order")
     rows["purchase_order"].append(
-        {
-            "id": po_id,
-            "number": f"PO-B-{po_id:08d}",
-            "vendor_id": vendor_id,
-            "status": PurchaseOrderStatus.received if received else PurchaseOrderStatus.issued,
-            "revision": 0,
-            "currency": currency,
-            "payment_terms": terms,
-            "buyer_id": buyer,
-            "approved_at": approved_at,
-            "issued_at": approved_at + timedelta(minutes=30),
-            "created_at": approved_at,
-            "updated_at": received_at if received else approved_at,
-        }
+        buying.purchase_order_row(
+            id=po_id,
+            number=f"PO-B-{po_id:08d}",
+            vendor_id=vendor_id,
+            status=PurchaseOrderStatus.received if received else PurchaseOrderStatus.issued,
+            currency=currency,
+            payment_terms=terms,
+            buyer_id=buyer,
+            approved_at=approved_at,
+            issued_at=approved_at + timedelta(minutes=30),
+            updated_at=received_at if received else approved_at,
+        )
     )
     po_lines = []
     for line_no, (pr_line_id, item_id, description, uom, qty, price) in enumerate(lines, 1):
         po_line_id = _take(ids, "purchase_order_line")
         rows["purchase_order_line"].append(
-            {
-                "id": po_line_id,
-                "purchase_order_id": po_id,
-                "line_no": line_no,
-                "item_id": item_id,
-                "description": description,
-                "kind": "goods",
-                "qty": qty,
-                "uom": uom,
-                "unit_price": price,
-                "discount_percent": ZERO,
-                "work_order_id": wo_id,
-                "cost_centre_id": centre,
-                "purchase_request_line_id": pr_line_id,
-                "received_qty": qty if received else ZERO,
-                "rejected_qty": ZERO,
-                "backorder_qty": ZERO if received else qty,
-            }
+            buying.order_line_row(
+                id=po_line_id,
+                purchase_order_id=po_id,
+                line_no=line_no,
+                item_id=item_id,
+                description=description,
+                qty=qty,
+                uom=uom,
+                unit_price=price,
+                work_order_id=wo_id,
+                cost_centre_id=centre,
+                purchase_request_line_id=pr_line_id,
+                received_qty=qty if received else ZERO,
+            )
         )
         po_lines.append((po_line_id, uom, qty, price))
     if not received:
         return
     gr_id = _take(ids, "goods_receipt")
     rows["goods_receipt"].append(
-        {
-            "id": gr_id,
-            "number": f"GR-B-{gr_id:08d}",
-            "purchase_order_id": po_id,
-            "received_by_id": receiver,
-            "received_at": received_at,
-        }
+        buying.receipt_row(
+            id=gr_id,
+            number=f"GR-B-{gr_id:08d}",
+            purchase_order_id=po_id,
+            received_by_id=receiver,
+            received_at=received_at,
+        )
     )
     for po_line_id, _uom, qty, _price in po_lines:
         rows["goods_receipt_line"].append(
-            {
-                "id": _take(ids, "goods_receipt_line"),
-                "goods_receipt_id": gr_id,
-                "purchase_order_line_id": po_line_id,
-                "accepted_qty": qty,
-                "rejected_qty": ZERO,
-            }
+            buying.receipt_line_row(
+                id=_take(ids, "goods_receipt_line"),
+                goods_receipt_id=gr_id,
+                purchase_order_line_id=po_line_id,
+                accepted_qty=qty,
+            )
         )
     invoice_on = (received_at + timedelta(days=rng.randint(0, 5))).date()
     if rng.random() < 0.04:  # the goods came first, the PO after the invoice
@@ -337,79 +328,72 @@ def _one_request(
     for kind, doc_status, billed in documents:
         invoice_id = _take(ids, "vendor_invoice")
         number = f"{vendor_code}-{invoice_id}"
-        total = sum((q * p for _, _, q, p in billed), ZERO).quantize(CENT)
         entered = datetime.combine(invoice_on, datetime.min.time(), now.tzinfo) + timedelta(
             days=1, hours=9
         )
         rows["vendor_invoice"].append(
-            {
-                "id": invoice_id,
-                "vendor_id": vendor_id,
-                "purchase_order_id": po_id,
-                "number": number,
-                "normalised_number": number.replace("-", ""),
-                "type": kind,
-                "invoice_on": invoice_on,
-                "due_on": invoice_on + timedelta(days=30),
-                "currency": currency,
-                "total_amount": total,
-                "freight_amount": ZERO,
-                "tax_amount": ZERO,
-                "status": doc_status,
-                "entered_by_id": clerk,
-                "entered_at": entered,
-            }
+            buying.invoice_row(
+                id=invoice_id,
+                vendor_id=vendor_id,
+                purchase_order_id=po_id,
+                number=number,
+                type=kind,
+                invoice_on=invoice_on,
+                due_on=invoice_on + timedelta(days=30),
+                currency=currency,
+                billed=[(qty, price) for _, _, qty, price in billed],
+                total_amount=sum((q * p for _, _, q, p in billed), ZERO).quantize(CENT),
+                status=doc_status,
+                entered_by_id=clerk,
+                entered_at=entered,
+            )
         )
         for position, (po_line_id, uom, qty, price) in enumerate(billed, 1):
             rows["vendor_invoice_line"].append(
-                {
-                    "id": _take(ids, "vendor_invoice_line"),
-                    "invoice_id": invoice_id,
-                    "position": position,
-                    "purchase_order_line_id": po_line_id,
-                    "line_ref": str(position),
-                    "qty": qty,
-                    "unit_price": price,
-                    "uom": uom,
-                }
+                buying.invoice_line_row(
+                    id=_take(ids, "vendor_invoice_line"),
+                    invoice_id=invoice_id,
+                    position=position,
+                    purchase_order_line_id=po_line_id,
+                    qty=qty,
+                    unit_price=price,
+                    uom=uom,
+                )
             )
         held = doc_status in (InvoiceStatus.hold, InvoiceStatus.released)
         result_id = _take(ids, "match_result")
         rows["match_result"].append(
-            {
-                "id": result_id,
-                "invoice_id": invoice_id,
-                "status": MatchStatus.hold if held else MatchStatus.matched,
-                "result": {"status": "hold" if held else "matched"},
-                "input_digest": f"bench-{invoice_id:012d}",
-                "evaluated_at": entered,
-            }
+            buying.match_result_row(
+                id=result_id,
+                invoice_id=invoice_id,
+                held=held,
+                reasons=["PRICE_OVER_TOLERANCE"] if held else [],
+                input_digest=f"bench-{invoice_id:012d}",
+                evaluated_at=entered,
+            )
         )
         if held:
             rows["hold"].append(
-                {
-                    "id": _take(ids, "hold"),
-                    "invoice_id": invoice_id,
-                    "match_result_id": result_id,
-                    "reason_code": "PRICE_OVER_TOLERANCE",
-                    "status": HoldStatus.released
-                    if doc_status is InvoiceStatus.released
-                    else HoldStatus.open,
-                    "created_at": entered,
-                }
+                buying.hold_row(
+                    id=_take(ids, "hold"),
+                    invoice_id=invoice_id,
+                    match_result_id=result_id,
+                    released=doc_status is InvoiceStatus.released,
+                    created_at=entered,
+                )
             )
     if rng.random() < 0.02 and wo_id is not None:
         rows["out_of_pocket_purchase"].append(
-            {
-                "id": _take(ids, "out_of_pocket_purchase"),
-                "work_order_id": wo_id,
-                "user_id": rng.choice(requesters),
-                "description": "Bought at the hardware store",
-                "amount": Decimal(rng.choice(["9.99", "18.40", "42.00"])),
-                "bought_on": submitted.date(),
-                "status": OutOfPocketStatus.reimbursed,
-                "created_at": submitted,
-            }
+            shapes.out_of_pocket_row(
+                id=_take(ids, "out_of_pocket_purchase"),
+                work_order_id=wo_id,
+                user_id=rng.choice(requesters),
+                description="Bought at the hardware store",
+                amount=rng.choice(["9.99", "18.40", "42.00"]),
+                bought_on=submitted.date(),
+                status=OutOfPocketStatus.reimbursed,
+                created_at=submitted,
+            )
         )
 
 

@@ -31,8 +31,9 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.config import normalise_database_url
-from portal.domain.invoices import normalise_invoice_number
-from portal.domain.statuses import InvoiceStatus, InvoiceType, LineKind, PurchaseOrderStatus
+from portal.demo import builders as build
+from portal.demo import rows_buying as buying
+from portal.domain.statuses import InvoiceStatus
 from portal.extensions import db
 from portal.models import (
     GoodsReceipt,
@@ -40,8 +41,6 @@ from portal.models import (
     Hold,
     PurchaseOrder,
     PurchaseOrderLine,
-    User,
-    Vendor,
     VendorInvoice,
     VendorInvoiceLine,
 )
@@ -85,66 +84,36 @@ def generate(session, lines: int, seed: int) -> int:
     """Bulk-insert the POs, receipts and entered invoices; returns the invoice count."""
     rng = random.Random(seed)
     orders = max(lines // LINES_PER_INVOICE, 1)
-    session.execute(
-        insert(User),
-        [{"id": 1, "username": "bench", "full_name": "Bench Clerk", "password_hash": "x"}],
-    )
-    _insert(
-        session,
-        Vendor,
-        [
-            {"id": v, "code": f"V{v}", "name": f"Vendor {v}", "payment_terms": "Net 30"}
-            for v in range(1, VENDORS + 1)
-        ],
-    )
+    clerk = build.add_user(session, username="bench", full_name="Bench Clerk", roles=["ap_clerk"])
+    for v in range(1, VENDORS + 1):
+        build.add_vendor(session, id=v, code=f"V{v}", name=f"Vendor {v}")
+    session.flush()
     now = datetime.now(UTC).replace(microsecond=0)
     pos, po_lines, receipts, receipt_lines, invoices, invoice_lines = [], [], [], [], [], []
     for n in range(1, orders + 1):
         vendor = rng.randint(1, VENDORS)
         approved = now - timedelta(days=rng.randint(20, 400))
         pos.append(
-            {
-                "id": n,
-                "number": f"PO-B-{n:07d}",
-                "vendor_id": vendor,
-                "status": PurchaseOrderStatus.issued,
-                "currency": "USD",
-                "payment_terms": "Net 30",
-                "approved_at": approved,
-                "created_at": approved,
-                "updated_at": approved,
-            }
+            buying.purchase_order_row(
+                id=n,
+                number=f"PO-B-{n:07d}",
+                vendor_id=vendor,
+                payment_terms="Net 30",
+                approved_at=approved,
+            )
         )
         receipts.append(
-            {
-                "id": n,
-                "number": f"GR-B-{n:07d}",
-                "purchase_order_id": n,
-                "received_by_id": 1,
-                "received_at": approved + timedelta(days=3),
-            }
+            buying.receipt_row(
+                id=n,
+                number=f"GR-B-{n:07d}",
+                purchase_order_id=n,
+                received_by_id=clerk.id,
+                received_at=approved + timedelta(days=3),
+            )
         )
         invoice_on = approved.date() + timedelta(days=rng.randint(4, 15))
-        number = f"INV-{n:07d}"
         kind = rng.random()
-        invoices.append(
-            {
-                "id": n,
-                "vendor_id": vendor,
-                "purchase_order_id": n,
-                "number": number,
-                "normalised_number": normalise_invoice_number(number),
-                "type": InvoiceType.invoice,
-                "invoice_on": invoice_on,
-                "due_on": invoice_on + timedelta(days=30),
-                "currency": "USD",
-                "freight_amount": Decimal(0),
-                "tax_amount": Decimal(0),
-                "gross_amount": Decimal(0),
-                "status": InvoiceStatus.entered,
-                "entered_by_id": 1,
-            }
-        )
+        billed = []
         for line_no in range(1, LINES_PER_INVOICE + 1):
             line_id = (n - 1) * LINES_PER_INVOICE + line_no
             qty = Decimal(rng.randint(1, 40))
@@ -152,40 +121,45 @@ def generate(session, lines: int, seed: int) -> int:
             received = qty - 1 if kind < 0.05 and line_no == 1 else qty
             billed_price = price * Decimal("1.05") if kind > 0.95 and line_no == 2 else price
             po_lines.append(
-                {
-                    "id": line_id,
-                    "purchase_order_id": n,
-                    "line_no": line_no,
-                    "description": f"Item {line_no}",
-                    "kind": LineKind.goods,
-                    "qty": qty,
-                    "uom": "EA",
-                    "unit_price": price,
-                    "discount_percent": Decimal(0),
-                    "received_qty": received,
-                    "rejected_qty": Decimal(0),
-                    "backorder_qty": qty - received,
-                }
+                buying.order_line_row(
+                    id=line_id,
+                    purchase_order_id=n,
+                    line_no=line_no,
+                    description=f"Item {line_no}",
+                    qty=qty,
+                    unit_price=price,
+                    received_qty=received,
+                )
             )
             receipt_lines.append(
-                {
-                    "goods_receipt_id": n,
-                    "purchase_order_line_id": line_id,
-                    "accepted_qty": received,
-                    "rejected_qty": Decimal(0),
-                }
+                buying.receipt_line_row(
+                    goods_receipt_id=n, purchase_order_line_id=line_id, accepted_qty=received
+                )
             )
             invoice_lines.append(
-                {
-                    "invoice_id": n,
-                    "position": line_no,
-                    "purchase_order_line_id": line_id,
-                    "line_ref": str(line_no),
-                    "qty": qty,
-                    "unit_price": billed_price.quantize(Decimal("0.01")),
-                    "uom": "EA",
-                }
+                buying.invoice_line_row(
+                    invoice_id=n,
+                    position=line_no,
+                    purchase_order_line_id=line_id,
+                    qty=qty,
+                    unit_price=billed_price.quantize(Decimal("0.01")),
+                    uom="EA",
+                )
             )
+            billed.append((qty, invoice_lines[-1]["unit_price"]))
+        invoices.append(
+            buying.invoice_row(
+                id=n,
+                vendor_id=vendor,
+                purchase_order_id=n,
+                number=f"INV-{n:07d}",
+                invoice_on=invoice_on,
+                due_on=invoice_on + timedelta(days=30),
+                billed=billed,
+                status=InvoiceStatus.entered,
+                entered_by_id=clerk.id,
+            )
+        )
     for model, rows in (
         (PurchaseOrder, pos),
         (PurchaseOrderLine, po_lines),

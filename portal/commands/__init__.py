@@ -44,13 +44,13 @@ def create_user_command(username, full_name, roles, email, department, password)
 @portal_cli.command("demo")
 def demo_command():
     """Load the demo plant and apartment block (idempotent; refused in production)."""
-    from portal.services import demo
+    from portal.demo import load_demo
 
     if current_app.config.get("PORTAL_ENV") == "production":
         raise click.ClickException(
             "Refusing to load demo data into a production configuration (PORTAL_ENV=production)."
         )
-    summary = demo.load_demo(progress=lambda message: click.echo(f"  {message}"))
+    summary = load_demo(progress=lambda message: click.echo(f"  {message}"))
     click.echo(summary)
 
 

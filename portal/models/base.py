@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,9 +30,37 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# The one clock every service, model default and audit event reads. Only `clock_set_to` moves
+# it (the demo's year of history is written through the real services at past times); in a
+# context of its own, so another thread or request is never affected.
+_FIXED_NOW: ContextVar[datetime | None] = ContextVar("portal_fixed_now", default=None)
+
+
 def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (the set time inside `clock_set_to`)."""
+    fixed = _FIXED_NOW.get()
+    return fixed if fixed is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_set_to(when: datetime) -> Iterator[Callable[[datetime], None]]:
+    """Run the block as if it were `when`; it gets a function that moves the time on.
+
+    For loading past documents through the real use cases (the demo's history). The real
+    clock is back when the block ends, whatever happens in it.
+    """
+
+    def move_to(moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime (UTC)")
+        _FIXED_NOW.set(moment.astimezone(UTC))
+
+    token = _FIXED_NOW.set(None)
+    try:
+        move_to(when)
+        yield move_to
+    finally:
+        _FIXED_NOW.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

@@ -79,7 +79,7 @@ def live_server(tmp_path_factory):
     """The portal on a free port, migrated with Alembic and loaded with the demo data."""
     from flask_migrate import upgrade
 
-    from portal.services.demo import load_demo
+    from portal.demo import load_demo
 
     with scratch_database(tmp_path_factory.mktemp("live")) as url:
         app = create_app(

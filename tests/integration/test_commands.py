@@ -1,12 +1,12 @@
-"""The `flask portal` commands: create-user and demo."""
+"""The `flask portal` commands: create-user, and demo refused in production (the demo world
+itself: tests/integration/test_demo.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Asset, AuditEvent, Item, StockLevel, Storeroom, User, Vendor
-from portal.services.audit import verify_chain
+from portal.models import Asset, AuditEvent, User
 from tests.conftest import isolated_app
 
 
@@ -54,46 +54,6 @@ def test_create_user_refuses_a_taken_name_and_unknown_roles(app, database):
     )
     assert unknown.exit_code != 0 and "unknown role(s): wizard" in unknown.output
     assert database.session.scalar(select(func.count()).select_from(User)) == 1
-
-
-def _counts(session) -> dict[str, int]:
-    return {
-        model.__name__: session.scalar(select(func.count()).select_from(model))
-        for model in (User, Asset, Item, Storeroom, StockLevel, Vendor, AuditEvent)
-    }
-
-
-def test_demo_loads_a_believable_world_once(app, database):
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["portal", "demo"])
-    assert first.exit_code == 0, first.output
-    counts = _counts(database.session)
-    # 6 vendors from the demo data, plus any a feature demo adds (orders: a cleaning contractor)
-    assert counts["Asset"] == 50 and counts["Item"] >= 30 and counts["Vendor"] >= 6
-    assert counts["Storeroom"] == 2
-    for role in (
-        "technician",
-        "supervisor",
-        "storekeeper",
-        "buyer",
-        "approver",
-        "ap_clerk",
-        "admin",
-    ):
-        user = database.session.scalar(select(User).where(User.username == role))
-        assert user is not None and user.check_password("demo") and user.has_role(role)
-    second = runner.invoke(args=["portal", "demo"])
-    assert second.exit_code == 0 and "nothing changed" in second.output
-    assert _counts(database.session) == counts
-    assert verify_chain(database.session) == (True, None)
-
-
-def test_demo_sign_in_shows_the_technicians_queue(app, database):
-    app.test_cli_runner().invoke(args=["portal", "demo"])
-    client = app.test_client()
-    client.post("/login", data={"username": "technician", "password": "demo"})
-    home = client.get("/")
-    assert "Hello, Tomás" in home.text and "Syrup dosing pump leaking at seal" in home.text
 
 
 def test_demo_refuses_a_production_configuration(tmp_path):

@@ -8,9 +8,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
 from portal import create_app
+from portal.demo import load_demo
 from portal.extensions import db
 from portal.models import WorkOrder
-from portal.services.demo import load_demo
 from tests.conftest import base_config, scratch_database
 
 

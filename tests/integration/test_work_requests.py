@@ -591,45 +591,6 @@ def test_a_cancelled_work_order_reads_cancelled_without_the_internal_reason(
     assert 'tone-cancelled">Cancelled<' in page and "Budget frozen" not in page
 
 
-# ---------------------------------------------------------------- demo data
-
-
-def test_demo_requests_wait_at_the_plant_and_are_work_at_elm_court(client, database):
-    from portal.models import Asset, Site
-    from portal.services._uow import unit_of_work
-    from portal.services.demo import load_demo
-    from portal.services.demo_requests import load_demo_requests
-
-    load_demo()
-    with unit_of_work() as session:
-        sites = {s.code: s for s in session.scalars(select(Site))}
-        assets = {a.tag: a for a in session.scalars(select(Asset))}
-        # 8 added here, or 0 once load_demo itself calls load_demo_requests.
-        assert load_demo_requests(session, sites=sites, assets=assets) in (0, 8)
-        assert load_demo_requests(session, sites=sites, assets=assets) == 0  # idempotent
-    rows = database.session.execute(
-        select(Site.code, WorkRequest.status, func.count())
-        .join(Site, Site.id == WorkRequest.site_id)
-        .group_by(Site.code, WorkRequest.status)
-    ).all()
-    assert sorted((code, status.value, n) for code, status, n in rows) == [
-        ("ECA", "accepted", 3),
-        ("RBP", "new", 4),
-        ("RBP", "rejected", 1),
-    ]
-    accepted = database.session.scalars(
-        select(WorkRequest).where(WorkRequest.status == WorkRequestStatus.accepted)
-    ).all()
-    pages = [client.get(f"/track/{wr.tracking_token}").text for wr in accepted]
-    assert all("Accepted as work order WO-" in p for p in pages)
-    assert sum('tone-in_progress">In progress<' in p for p in pages) == 1
-    rejected = database.session.scalars(
-        select(WorkRequest).where(WorkRequest.status == WorkRequestStatus.rejected)
-    ).one()
-    assert "Riverside council" in client.get(f"/track/{rejected.tracking_token}").text
-    assert not any(database.session.scalars(select(WorkRequest.contact_email)))
-
-
 def test_a_signed_out_scan_of_a_qr_label_lands_on_the_locked_form(client, database, block):
     asset = make_asset(database, site=block, name="Flat 4B kitchen")
     response = client.get(f"/a/{asset.qr_token}")
