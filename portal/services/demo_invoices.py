@@ -142,6 +142,5 @@ def load_demo_invoices(session: Session) -> None:
             tax=Decimal(0),
             total_amount=None,
             actor=clerk,
-            submission_id=None,
         )
         matching.match_batch(session, [invoice.id], actor=clerk, why="matched on entry (demo)")

@@ -1,0 +1,1 @@
+"""What pages show: plain reads returning rows and dataclasses, no unit of work."""
