@@ -44,8 +44,8 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, budgets, sourcing
-from portal.services._uow import earlier_submission, unit_of_work
-from portal.services.parts import lock_row, restatus
+from portal.services._uow import earlier_submission, locked, unit_of_work
+from portal.services.parts import restatus
 from portal.services.work_orders import move_work_order
 
 PAGE_SIZE = 25
@@ -223,10 +223,9 @@ class Decision:
 
 def _locked_request(session: Session, pr_id: int) -> PurchaseRequest:
     """The PR, locked for the rest of the transaction."""
-    pr = lock_row(session, PurchaseRequest, pr_id)
-    if pr is None:
-        raise NotFound(f"Purchase request {pr_id} does not exist.")
-    return pr
+    return locked(
+        session, PurchaseRequest, pr_id, missing=f"Purchase request {pr_id} does not exist."
+    )
 
 
 def _clean(reason: str | None) -> str | None:
@@ -433,8 +432,9 @@ def _give_back_part_lines(session: Session, pr: PurchaseRequest) -> list[dict]:
         asked[part_line_id] = quantity(asked.get(part_line_id, Decimal(0)) + qty)
     changed = []
     for part_line_id in sorted(asked):
-        line = lock_row(session, PartLine, part_line_id)
-        if line is None:
+        try:
+            line = locked(session, PartLine, part_line_id)
+        except NotFound:
             continue
         before = line.requested_qty
         line.requested_qty = max(quantity(before - asked[part_line_id]), quantity(0))
@@ -455,8 +455,8 @@ def _unwait_work_order(
     """A WO waiting for parts that nothing else brings goes back to in progress."""
     if pr.work_order_id is None:
         return
-    wo = lock_row(session, WorkOrder, pr.work_order_id)
-    if wo is None or wo.status is not WorkOrderStatus.waiting_parts:
+    wo = locked(session, WorkOrder, pr.work_order_id)
+    if wo.status is not WorkOrderStatus.waiting_parts:
         return
     others = session.scalar(
         select(func.count(PurchaseRequest.id)).where(
@@ -479,9 +479,7 @@ def _unwait_work_order(
 def set_budget_authority(user_id: int, *, granted: bool, actor: User) -> User:
     """Grant or withdraw budget authority (approving PRs that go over budget), audited."""
     with unit_of_work() as session:
-        user = lock_row(session, User, user_id)
-        if user is None:
-            raise NotFound(f"User {user_id} does not exist.")
+        user = locked(session, User, user_id, missing=f"User {user_id} does not exist.")
         if user.id == actor.id:
             raise rules.SeparationOfDuties(
                 "Nobody changes their own budget authority: ask another administrator."

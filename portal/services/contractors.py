@@ -45,8 +45,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, sourcing
-from portal.services._uow import earlier_submission, unit_of_work
-from portal.services.parts import lock_row
+from portal.services._uow import earlier_submission, locked, unit_of_work
 from portal.services.purchase_requests import _new_request, _open_request
 from portal.services.work_orders import move_work_order
 
@@ -221,9 +220,7 @@ def assign_contractor(wo_id: int, *, vendor_id: int, actor: User) -> ContractorO
     if not actor.has_role(Role.supervisor):
         raise NotAllowed("Only a supervisor gives work to an outside contractor.")
     with unit_of_work() as session:
-        wo = lock_row(session, WorkOrder, wo_id)
-        if wo is None:
-            raise NotFound(f"Work order {wo_id} does not exist.")
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
         vendor = session.get(Vendor, vendor_id)
         if vendor is None:
             raise NotFound("That contractor does not exist.")
@@ -371,9 +368,7 @@ def _add_service_line(
 ) -> PurchaseRequestLine:
     """Add the service line inside the caller's transaction, audited."""
     # Work order first: two requests for one WO never open two PRs at once.
-    wo = lock_row(session, WorkOrder, wo_id)
-    if wo is None:
-        raise NotFound(f"Work order {wo_id} does not exist.")
+    wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
     check_may_take_stock_or_buy(wo.status)
     vendor = sourcing.check_vendor_usable(session, vendor_id)
     item = session.get(Item, item_id) if item_id else None

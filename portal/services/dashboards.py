@@ -13,6 +13,7 @@ from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.extensions import db
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
+from portal.read_models import deliveries
 from portal.services import costs, out_of_pocket
 from portal.services.out_of_pocket import HomeCard
 from portal.services.purchase_orders import buyer_counts
@@ -135,10 +136,7 @@ def home_board(user: User, show: str = "all") -> HomeBoard:
     board.approvals = waiting_card(user)
     if user.has_role(Role.buyer):
         board.buying = buyer_counts()
-    # Imported here: receiving reaches work_orders, which imports this module.
-    from portal.services import receiving
-
-    board.parts_arrived = receiving.parts_arrived_for(user, now=now)
+    board.parts_arrived = deliveries.parts_arrived_for(user, now=now)
     if user.has_role(Role.approver, Role.buyer, Role.auditor):
         board.budgets = costs.budget_watch()
     board.purchasing = out_of_pocket.home_card(user)

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from portal.domain.events import Event
-from portal.services import messagebus
+from portal.domain.events import Event, GoodsReceived
+from portal.services import matching, messagebus, receiving_arrivals
 
-HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {}
+HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {
+    # -- stock: what a goods receipt sets off, in its transaction, in this order
+    GoodsReceived: [
+        receiving_arrivals.issue_arrivals,  # parts bought for work orders are issued to them
+        matching.rematch_on_receipt,  # held invoices of the PO are matched again
+    ],
+}
 
 
 def register() -> None:

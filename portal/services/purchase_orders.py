@@ -46,9 +46,8 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit
-from portal.services._uow import unit_of_work
+from portal.services._uow import locked, unit_of_work
 from portal.services.numbering import next_number
-from portal.services.parts import lock_row
 from portal.services.sourcing import SourceNeed, assess_sources, check_vendor_usable
 
 S = PurchaseOrderStatus
@@ -403,7 +402,7 @@ def create_purchase_orders(
         )
         # Lock the requests first (id order: no deadlock), then read everything as it is now.
         for pr_id in pr_ids:
-            lock_row(session, PurchaseRequest, pr_id)
+            locked(session, PurchaseRequest, pr_id)
         earlier = _earlier_pos(session, submission_id)
         if earlier:  # a double tap that waited for the first post's lock
             return earlier
@@ -725,9 +724,7 @@ def _reload_lines(session: Session, po: PurchaseOrder) -> None:
 
 def _locked_po(session: Session, po_id: int) -> PurchaseOrder:
     """The PO locked for the rest of the transaction, with its lines as they are now."""
-    po = lock_row(session, PurchaseOrder, po_id)
-    if po is None:
-        raise NotFound(f"Purchase order {po_id} does not exist.")
+    po = locked(session, PurchaseOrder, po_id, missing=f"Purchase order {po_id} does not exist.")
     _reload_lines(session, po)
     return po
 

@@ -36,12 +36,11 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, policy
-from portal.services._uow import unit_of_work
+from portal.services._uow import locked, unit_of_work
 from portal.services.numbering import next_number
 from portal.services.parts import (
     Outcome,
     amount_text,
-    lock_row,
     locked_line,
     restatus,
     uncovered,
@@ -58,7 +57,7 @@ def mark_part_line_unavailable(
         if wo_id is None:
             raise NotFound(f"Part line {line_id} does not exist.")
         # Work order first, then the line: two lines of one WO never open two PRs at once.
-        wo = lock_row(session, WorkOrder, wo_id)
+        wo = locked(session, WorkOrder, wo_id)
         line = locked_line(session, line_id)
         outcome = request_missing(session, line, wo=wo, actor=actor, reason=reason, today=today)
     return outcome

@@ -26,6 +26,8 @@ from portal.models import (
     WorkOrderComment,
     WorkOrderStatusChange,
 )
+from portal.read_models import deliveries
+from portal.read_models import receiving as receiving_reads
 from portal.services import receiving
 from portal.services.receiving import LineReceipt
 from tests.factories import (
@@ -242,7 +244,7 @@ def test_wo_leaves_waiting_parts_only_when_everything_arrived(database):
     dock = make_dock(database, started=True)
     receive(dock, (dock.wo_line.id, "1", "0", None))
     assert fresh(database, WorkOrder, dock.wo.id).status is WorkOrderStatus.waiting_parts
-    assert receiving.parts_arrived_for(dock.tech) == []
+    assert deliveries.parts_arrived_for(dock.tech) == []
     receipt = receive(dock, (dock.wo_line.id, "2", "0", None))
     wo = fresh(database, WorkOrder, dock.wo.id)
     assert wo.status is WorkOrderStatus.in_progress
@@ -253,7 +255,7 @@ def test_wo_leaves_waiting_parts_only_when_everything_arrived(database):
     ).first()
     assert f"Parts arrived on {receipt.number}" in last.body
     assert "All parts are here: the work order is in progress again." in last.body
-    cards = receiving.parts_arrived_for(dock.tech)
+    cards = deliveries.parts_arrived_for(dock.tech)
     assert [c.number for c in cards] == [dock.wo.number]
 
 
@@ -338,7 +340,7 @@ def test_every_receipt_is_audited_with_who_what_and_why(database):
     ).one()
     assert recorded.subject_label == receipt.number and recorded.why == "Packing slip PS-4471"
     assert recorded.changes["lines"][0]["received_qty"] == ["0.000", "10.000"]
-    summary = receiving.receipt_summary(receipt.id)
+    summary = receiving_reads.receipt_summary(receipt.id)
     assert summary.photo_id is not None
     assert [(w.number, w.all_arrived) for w in summary.work_orders] == [(dock.wo.number, True)]
     assert summary.lines[1].issued == [(dock.wo.number, D("3.000"), D("54.00"))]
@@ -352,22 +354,22 @@ def test_expected_lists_todays_and_late_deliveries_by_vendor(database):
     dock.stock_line.expected_on = today
     dock.wo_line.expected_on = today - timedelta(days=2)
     database.session.commit()
-    board = receiving.expected(today)
+    board = receiving_reads.expected(today)
     assert [ln.line_no for g in board.today for ln in g.lines] == [1]
     assert [ln.wo_number for g in board.overdue for ln in g.lines] == [dock.wo.number]
     assert board.today[0].lines[0].open_qty == D("10.000")
-    mine = receiving.expected(today, viewer=dock.tech)
+    mine = receiving_reads.expected(today, viewer=dock.tech)
     assert mine.today == [] and len(mine.overdue) == 1
     receive(dock, (dock.stock_line.id, "10", "0", None))
-    assert receiving.expected(today).today == []
+    assert receiving_reads.expected(today).today == []
 
 
 def test_find_po_forgives_case_spaces_and_zeros(database):
     dock = make_dock(database)
     year, serial = dock.po.number.split("-")[1:]
-    assert receiving.find_po(f" po {year} {int(serial)} ").id == dock.po.id
-    assert receiving.find_po("PO-1999-000001") is None
-    assert receiving.find_po("nonsense") is None
+    assert receiving_reads.find_po(f" po {year} {int(serial)} ").id == dock.po.id
+    assert receiving_reads.find_po("PO-1999-000001") is None
+    assert receiving_reads.find_po("nonsense") is None
 
 
 # ---------------------------------------------------------------- the pages
