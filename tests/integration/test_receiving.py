@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.domain.errors import NotAllowed
+from portal.domain.events import PartsArrived
 from portal.domain.receiving import OverReceipt, ReceiptRefused
 from portal.domain.statuses import MovementKind, PartLineStatus, PurchaseOrderStatus
 from portal.domain.work_orders import WorkOrderStatus
@@ -28,7 +29,7 @@ from portal.models import (
 )
 from portal.read_models import deliveries
 from portal.read_models import receiving as receiving_reads
-from portal.services import receiving
+from portal.services import handlers, messagebus, receiving
 from portal.services.receiving import LineReceipt
 from tests.factories import (
     JPEG_BYTES,
@@ -526,3 +527,58 @@ def test_the_work_order_page_shows_what_is_on_order_and_where_to_receive_it(data
     receive(dock, (dock.wo_line.id, "2", "0", None))
     page = login_as(dock.tech).get(f"/work-orders/{dock.wo.id}")
     assert "3 of 3 EA" in page.text and "Receive " not in page.text
+
+
+# ---------------------------------------------------------------- who reads which delivery
+
+
+def test_a_technician_reads_only_receipts_and_pos_with_a_line_for_their_own_work(
+    database, login_as
+):
+    dock = make_dock(database)
+    theirs = receive(dock, (dock.wo_line.id, "1", "0", None))
+    others_po = make_purchase_order(
+        database, lines=[{"item": dock.bearing, "qty": "4", "storeroom_id": dock.store.id}]
+    )
+    others = receiving.record_receipt(
+        others_po.id,
+        lines=[(others_po.lines[0].id, "4", "0", None)],
+        receiver=dock.keeper,
+        submission_id=sid(),
+    )
+    tech = login_as(dock.tech)
+    assert tech.get(f"/receiving/receipts/{theirs.id}").status_code == 200
+    assert tech.get(f"/receiving/po/{dock.po.id}").status_code == 200
+    # Not found, not forbidden: a technician learns nothing of other people's orders.
+    assert tech.get(f"/receiving/receipts/{others.id}").status_code == 404
+    assert tech.get(f"/receiving/po/{others_po.id}").status_code == 404
+    stranger = login_as(make_user(database, roles=["technician"]))
+    assert stranger.get(f"/receiving/receipts/{theirs.id}").status_code == 404
+    assert stranger.get(f"/receiving/po/{dock.po.id}").status_code == 404
+    keeper = login_as(dock.keeper)
+    assert keeper.get(f"/receiving/receipts/{others.id}").status_code == 200
+    clerk = login_as(make_user(database, roles=["ap_clerk"]))  # checks invoices against receipts
+    assert clerk.get(f"/receiving/receipts/{others.id}").status_code == 200
+
+
+def test_a_receipt_says_parts_arrived_for_each_work_order_it_fed(database):
+    dock = make_dock(database)
+    heard: list[PartsArrived] = []
+    listed = {kind: list(found) for kind, found in handlers.HANDLERS.items()}
+    listed.setdefault(PartsArrived, []).append(lambda _session, event: heard.append(event))
+    messagebus.register(listed)
+    try:
+        first = receive(
+            dock, (dock.wo_line.id, "1", "0", None), (dock.stock_line.id, "2", "0", None)
+        )
+        last = receive(dock, (dock.wo_line.id, "2", "0", None))
+    finally:
+        handlers.register()
+    assert heard == [
+        PartsArrived(dock.wo.id, first.id, all_arrived=False, actor_id=dock.keeper.id),
+        PartsArrived(dock.wo.id, last.id, all_arrived=True, actor_id=dock.keeper.id),
+    ]
+    events = database.session.scalars(
+        select(AuditEvent.why).where(AuditEvent.action == "work_order.parts_arrived")
+    ).all()
+    assert events == [last.number]  # the home card's "parts arrived": only once all are here
