@@ -388,3 +388,14 @@ def test_the_exceptions_queue_costs_the_same_queries_for_many_invoices(
         enter(other, people["clerk"], number=f"N-{n}", qty="5")
     many = count_statements(lambda: client.get("/invoices/exceptions"))
     assert few == many
+
+
+def test_whoever_may_list_invoices_or_answer_for_one_opens_its_page(database, login_as, people, po):
+    invoice = enter(po, people["clerk"], qty="12")
+    for role in ("auditor", "approver", "buyer", "storekeeper"):
+        page = login_as(make_user(database, roles=[role])).get(f"/invoices/{invoice.id}")
+        assert page.status_code == 200, role
+    auditor_page = login_as(make_user(database, roles=["auditor"])).get(f"/invoices/{invoice.id}")
+    assert "Release the hold" not in auditor_page.text and "Reject" not in auditor_page.text
+    tech = login_as(make_user(database, roles=["technician"]))
+    assert tech.get(f"/invoices/{invoice.id}").status_code == 403

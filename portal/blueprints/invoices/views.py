@@ -153,7 +153,7 @@ def _detail(invoice_id: int, *, status: int = 200, **forms):
 
 
 @bp.get("/<int:invoice_id>")
-@requires(C.answer_invoice_tasks)
+@requires(C.read_invoice)
 def detail(invoice_id: int):
     """Lines, the match in words, holds, tasks and the actions that fit the status."""
     return _detail(invoice_id)
