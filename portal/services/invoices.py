@@ -39,7 +39,6 @@ from portal.services._uow import locked, submitted_once, unit_of_work
 from portal.services.authz import authorize
 
 ZERO = Decimal(0)
-ASKABLE = rules.ASKABLE
 
 
 # --------------------------------------------------------------------------- entering
@@ -300,9 +299,9 @@ def ask_to_act(
 ) -> Task:
     """A task on the buyer's (the PO's buyer, else every buyer) or the receivers' home page."""
     authorize(actor, C.work_invoice_exceptions)
-    if who not in ASKABLE:
+    if who not in rules.ASKABLE:
         raise DomainError("Ask the buyer or the receiver.")
-    message = rules.written_reason(text, what=f"ask {ASKABLE[who]}")
+    message = rules.written_reason(text, what=f"ask {rules.ASKABLE[who]}")
     with unit_of_work() as session:
         invoice = session.get(VendorInvoice, invoice_id)
         if invoice is None:
