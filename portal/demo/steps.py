@@ -46,6 +46,7 @@ from portal.services import (
     invoices,
     out_of_pocket,
     parts,
+    po_creation,
     purchase_orders,
     purchase_requests,
     receiving,
@@ -172,7 +173,7 @@ def ask_for_service(
         actor=actor,
         **NO_FORM,
     )
-    return pr_id_of(demo.session, asked.pr_number)
+    return asked.purchase_request_id
 
 
 def log_hours(
@@ -246,7 +247,7 @@ def order(
         )
         if chosen is not None:
             overrides[line.id] = demo.vendors[chosen].id
-    return purchase_orders.create_purchase_orders(
+    return po_creation.create_purchase_orders(
         line_ids,
         buyer=buyer,
         **NO_FORM,

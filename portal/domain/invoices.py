@@ -5,11 +5,9 @@ Pure Python (no Flask, no SQLAlchemy): the services feed these functions plain v
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -17,12 +15,15 @@ from portal.domain.errors import DomainError, NotAllowed
 from portal.domain.money import money
 from portal.domain.payment_terms import BadPaymentTerms, parse_terms
 from portal.domain.statuses import InvoiceStatus, InvoiceType
+from portal.domain.tabular import Parsed, RowProblem, TableSpec
 
 ZERO = Decimal(0)
 
 # Invoices whose quantities count as billed (the engine's "active" documents).
 INACTIVE = (InvoiceStatus.cancelled, InvoiceStatus.rejected)
 APPROVED_FOR_PAYMENT = (InvoiceStatus.matched, InvoiceStatus.released)
+# Whom AP may ask to act on a held invoice, in words.
+ASKABLE = {"buyer": "the buyer", "receiver": "the receiver"}
 
 REASON_WORDS: dict[str, str] = {
     "DUPLICATE_INVOICE": "Same number as an invoice already entered",
@@ -167,7 +168,7 @@ def explain_line(result_line: dict, facts: LineFacts, policy: dict) -> str:
     received = result_line.get("received_accepted")
     if received is not None and result_line.get("qty_over_received") is not None:
         parts.append(f"received {_qty(received)}")
-    if facts.ordered_qty is not None:
+    if facts.ordered_qty is not None and facts.ordered_price is not None:
         parts.append(f"ordered {_qty(facts.ordered_qty)} at {money(facts.ordered_price)}")
     findings: list[str] = []
     variance = result_line.get("price_variance")
@@ -215,6 +216,8 @@ def explain(result: dict, facts: list[LineFacts], policy: dict) -> list[str]:
 
 
 # --------------------------------------------------------------------------- CSV import
+# The file is read by the one import pipeline (domain/tabular.py, services/csv_import.py);
+# these are the invoice file's columns and how one row reads.
 
 COLUMNS = (
     "po_number",
@@ -228,26 +231,29 @@ COLUMNS = (
     "tax",
 )
 REQUIRED = ("po_number", "invoice_number", "invoice_date", "po_line", "qty", "unit_price")
-HEADER_FIELDS = ("po_number", "invoice_date", "type", "freight", "tax")
 MAX_ROWS = 2000
+MAX_BYTES = 1024 * 1024
+IMPORT_SPEC = TableSpec(columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
 _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 
 
-@dataclass
-class CsvRow:
-    """One line of an invoice as read from the file, with its problems in words."""
+class BadInvoiceRow(DomainError):
+    """One row of an invoice file that cannot be read; every problem of the row, in words."""
 
-    row: int
-    po_number: str = ""
-    invoice_number: str = ""
-    invoice_on: date | None = None
-    type: InvoiceType = InvoiceType.invoice
-    po_line: int | None = None
-    qty: Decimal | None = None
-    unit_price: Decimal | None = None
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One line of an invoice as read from the file (checked on its own)."""
+
+    po_number: str
+    invoice_number: str
+    invoice_on: date
+    type: InvoiceType
+    po_line: int
+    qty: Decimal
+    unit_price: Decimal
     freight: Decimal = ZERO
     tax: Decimal = ZERO
-    problems: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -255,103 +261,108 @@ class CsvRow:
         return (self.po_number.strip().upper(), normalise_invoice_number(self.invoice_number))
 
 
-def _amount(raw: str, name: str, row: CsvRow, *, places: int) -> Decimal | None:
-    """A non-negative plain decimal with at most `places` decimals, or a problem on the row."""
+def _amount(raw: str, name: str, problems: list[str], *, places: int) -> Decimal | None:
+    """A non-negative plain decimal with at most `places` decimals, or a problem noted."""
     text = raw.strip().replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw.strip()
     if not _NUMBER.match(text):
-        row.problems.append(f"{name} must be a number like 12.50, not {raw.strip()!r}")
+        problems.append(f"{name} must be a number like 12.50, not {raw.strip()!r}")
         return None
     try:
         value = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern above only lets numbers through
-        row.problems.append(f"{name} must be a number")
+        problems.append(f"{name} must be a number")
         return None
-    if value.as_tuple().exponent < -places:
-        row.problems.append(f"{name} has more than {places} decimals")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        problems.append(f"{name} has more than {places} decimals")
         return None
     return value
 
 
-def _read_row(number: int, cells: dict[str, str]) -> CsvRow:
-    """Check one row's cells on their own (the database checks come later)."""
-    row = CsvRow(row=number)
-    for name in REQUIRED:
-        if not (cells.get(name) or "").strip():
-            row.problems.append(f"{name} is empty")
-    row.po_number = (cells.get("po_number") or "").strip()
-    row.invoice_number = (cells.get("invoice_number") or "").strip()
-    if len(row.invoice_number) > 40:
-        row.problems.append("invoice_number is longer than 40 characters")
-    raw_date = (cells.get("invoice_date") or "").strip()
-    if raw_date:
-        try:
-            row.invoice_on = date.fromisoformat(raw_date)
-        except ValueError:
-            row.problems.append(f"invoice_date must be YYYY-MM-DD, not {raw_date!r}")
-    raw_type = (cells.get("type") or "").strip().lower().replace(" ", "_") or "invoice"
-    if raw_type in ("invoice", "credit_memo", "credit"):
-        row.type = InvoiceType.credit_memo if raw_type != "invoice" else InvoiceType.invoice
-    else:
-        row.problems.append(f"type must be invoice or credit_memo, not {raw_type!r}")
-    raw_line = (cells.get("po_line") or "").strip()
-    if raw_line:
-        if raw_line.isdigit() and int(raw_line) > 0:
-            row.po_line = int(raw_line)
-        else:
-            row.problems.append(f"po_line must be a line number like 1, not {raw_line!r}")
+def _invoice_date(raw: str, problems: list[str]) -> date | None:
+    """The invoice date, YYYY-MM-DD."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"invoice_date must be YYYY-MM-DD, not {raw!r}")
+        return None
+
+
+def _invoice_type(raw: str, problems: list[str]) -> InvoiceType:
+    """invoice (the default) or credit_memo (also: credit, credit memo)."""
+    word = raw.strip().lower().replace(" ", "_") or "invoice"
+    if word not in ("invoice", "credit_memo", "credit"):
+        problems.append(f"type must be invoice or credit_memo, not {word!r}")
+    return InvoiceType.credit_memo if word in ("credit_memo", "credit") else InvoiceType.invoice
+
+
+def _po_line(raw: str, problems: list[str]) -> int | None:
+    """A PO line number: 1, 2, ..."""
+    if not raw:
+        return None
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    problems.append(f"po_line must be a line number like 1, not {raw!r}")
+    return None
+
+
+def parse_invoice_row(cells: dict[str, str]) -> CsvRow:
+    """One row of the file on its own (the database checks come later); BadInvoiceRow names
+    every problem of the row."""
+    problems = [f"{name} is empty" for name in REQUIRED if not (cells.get(name) or "").strip()]
+    invoice_number = (cells.get("invoice_number") or "").strip()
+    if len(invoice_number) > 40:
+        problems.append("invoice_number is longer than 40 characters")
+    invoice_on = _invoice_date((cells.get("invoice_date") or "").strip(), problems)
+    invoice_type = _invoice_type(cells.get("type") or "", problems)
+    po_line = _po_line((cells.get("po_line") or "").strip(), problems)
+    qty = unit_price = None
     if (cells.get("qty") or "").strip():
-        row.qty = _amount(cells["qty"], "qty", row, places=3)
-        if row.qty is not None and row.qty == 0:
-            row.problems.append("qty is 0: leave the line out instead")
+        qty = _amount(cells["qty"], "qty", problems, places=3)
+        if qty is not None and qty == 0:
+            problems.append("qty is 0: leave the line out instead")
     if (cells.get("unit_price") or "").strip():
-        row.unit_price = _amount(cells["unit_price"], "unit_price", row, places=2)
-    for name in ("freight", "tax"):
-        if (cells.get(name) or "").strip():
-            value = _amount(cells[name], name, row, places=2)
-            setattr(row, name, value if value is not None else ZERO)
-    return row
+        unit_price = _amount(cells["unit_price"], "unit_price", problems, places=2)
+    extra = {
+        name: _amount(cells[name], name, problems, places=2) or ZERO
+        for name in ("freight", "tax")
+        if (cells.get(name) or "").strip()
+    }
+    if problems or invoice_on is None or po_line is None or qty is None or unit_price is None:
+        raise BadInvoiceRow("; ".join(problems))
+    return CsvRow(
+        po_number=(cells.get("po_number") or "").strip(),
+        invoice_number=invoice_number,
+        invoice_on=invoice_on,
+        type=invoice_type,
+        po_line=po_line,
+        qty=qty,
+        unit_price=unit_price,
+        **extra,
+    )
 
 
-def read_invoice_csv(text: str) -> tuple[list[CsvRow], list[str]]:
-    """Rows of an invoice CSV (header first) with per-row problems, and file-level problems."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        return [], ["The file is empty."]
-    sample = text[:2000]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        return [], [f"The header row lacks {', '.join(missing)}. Start from the template."]
-    reader.fieldnames = header
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any((value or "").strip() for value in cells.values() if isinstance(value, str)):
+def rows_disagree(rows: list[Parsed[CsvRow]]) -> list[RowProblem]:
+    """Rows of one invoice must agree on its date and type; freight and tax go on its first
+    row only."""
+    problems: list[RowProblem] = []
+    first: dict[tuple[str, str], Parsed[CsvRow]] = {}
+    for parsed in rows:
+        lead = first.setdefault(parsed.value.key, parsed)
+        if lead is parsed:
             continue
-        if len(rows) >= MAX_ROWS:
-            return rows, [f"At most {MAX_ROWS:,} rows per file; split it."]
-        rows.append(_read_row(number, cells))
-    if not rows:
-        return [], ["The file has a header but no rows."]
-    _check_headers_agree(rows)
-    return rows, []
-
-
-def _check_headers_agree(rows: list[CsvRow]) -> None:
-    """Rows of one invoice must agree on its date, type, freight and tax."""
-    first: dict[tuple[str, str], CsvRow] = {}
-    for row in rows:
-        lead = first.setdefault(row.key, row)
-        if lead is row:
-            continue
-        for name in ("invoice_on", "type", "freight", "tax"):
-            if getattr(row, name) != getattr(lead, name) and name not in ("freight", "tax"):
-                row.problems.append(
-                    f"{name.replace('invoice_on', 'invoice_date')} differs from row {lead.row} "
-                    "of the same invoice"
+        row, head = parsed.value, lead.value
+        for name, field in (("invoice_date", "invoice_on"), ("type", "type")):
+            if getattr(row, field) != getattr(head, field):
+                message = f"{name} differs from row {lead.row} of the same invoice"
+                problems.append(RowProblem(parsed.row, message))
+        if (row.freight or row.tax) and (row.freight, row.tax) != (head.freight, head.tax):
+            problems.append(
+                RowProblem(
+                    parsed.row,
+                    f"freight and tax go on the invoice's first row only (row {lead.row})",
                 )
-        if (row.freight or row.tax) and (row.freight, row.tax) != (lead.freight, lead.tax):
-            row.problems.append(
-                f"freight and tax go on the invoice's first row only (row {lead.row})"
             )
+    return problems

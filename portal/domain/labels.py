@@ -91,7 +91,7 @@ LABELS: dict[type[StrEnum], dict] = {
     st.HoldStatus: {
         st.HoldStatus.open: "Open",
         st.HoldStatus.released: "Released",
-        st.HoldStatus.cleared: "Cleared by a re-match",
+        st.HoldStatus.cleared: "Cleared",  # by a re-match, or when the invoice is rejected
     },
     st.OutOfPocketStatus: {
         st.OutOfPocketStatus.submitted: "Waiting for review",

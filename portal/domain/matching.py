@@ -364,6 +364,18 @@ class _Doc:
         "total",
         "vendor",
     )
+    # Declared, not assigned: the slots above hold them (set by _read_doc).
+    active: bool
+    credit: bool
+    currency: str
+    date: str  # ISO date, compared as text
+    freight: Decimal
+    lines: list[_DocLine]
+    number: str  # normalised
+    po_number: str | None  # normalised; priors only
+    tax: Decimal
+    total: Decimal | None  # the evaluated invoice only, when it states one
+    vendor: str  # normalised
 
 
 # A PO line: (line_id, item, uom, qty_ordered, unit_price, is_goods). Item and UoM are kept as
@@ -376,6 +388,17 @@ _Conversion = tuple[str | None, str, str, Decimal]
 _Conversions = dict[tuple[str | None, str, str], Decimal]
 # An invoice or prior-document line: (line_id, qty, unit_price, uom or None).
 _DocLine = tuple[str, Decimal, Decimal, str | None]
+# The tolerance policy: (price_pct, price_abs, qty_pct, qty_abs, amount_abs, freight_abs,
+# service_match); a limit of None is not checked.
+_Policy = tuple[
+    Decimal | None,
+    Decimal | None,
+    Decimal | None,
+    Decimal | None,
+    Decimal | None,
+    Decimal | None,
+    str,
+]
 
 # Rows (PO lines, receipts, conversions, document lines) have two readers. The ``_plain_*`` one
 # accepts only a row whose every field is plainly valid (strings of the right type, not blank,
@@ -538,7 +561,7 @@ def _read_doc_line(raw: dict, where: str, index: int) -> _DocLine:
     )
 
 
-def _read_policy(data: dict) -> tuple:
+def _read_policy(data: dict) -> _Policy:
     """The tolerance policy with defaults applied."""
     policy = data.get("policy")
     if policy is None:
@@ -556,7 +579,7 @@ def _read_policy(data: dict) -> tuple:
     )
 
 
-def _read_po(data: dict) -> tuple[dict, dict[str, _PoLine]]:
+def _read_po(data: dict) -> tuple[dict[str, str], dict[str, _PoLine]]:
     """The PO header and its lines, keyed by exact ``line_id``, in PO order."""
     po = data.get("po")
     if po is None:
@@ -690,7 +713,7 @@ def _gross(doc: _Doc) -> Decimal:
 
 
 def _header_reasons(
-    invoice: _Doc, priors: list[_Doc], po: dict, computed_total: Decimal, policy: tuple
+    invoice: _Doc, priors: list[_Doc], po: dict[str, str], computed_total: Decimal, policy: _Policy
 ) -> list[str]:
     """The header reasons (§1.5), in canonical order."""
     is_invoice = not invoice.credit
@@ -735,6 +758,14 @@ class _Input:
     """A validated engine input."""
 
     __slots__ = ("accepted", "conversions", "invoice", "po", "po_lines", "policy", "priors")
+    # Declared, not assigned: the slots above hold them (set by _read_input).
+    accepted: dict[str, Decimal]  # accepted quantity per PO line with receipts
+    conversions: _Conversions
+    invoice: _Doc
+    po: dict[str, str]  # the PO header, validated and normalised
+    po_lines: dict[str, _PoLine]
+    policy: _Policy
+    priors: list[_Doc]
 
 
 def _read_input(data: object) -> _Input:

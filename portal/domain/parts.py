@@ -22,6 +22,10 @@ class BadQuantity(DomainError):
     """A quantity that is not a positive number with at most three decimals."""
 
 
+class UnknownPart(DomainError):
+    """The part chosen on a form does not exist (any more): the person chooses again."""
+
+
 class PartsLocked(DomainError):
     """The work order's state does not allow this parts action."""
 

@@ -69,6 +69,8 @@ class Capability(StrEnum):
     # Administration
     manage_policy = "manage_policy"
     manage_users = "manage_users"
+    # -- stock (parts, receiving, invoices)
+    read_invoice = "read_invoice"  # one invoice's page: its readers, and whom AP asks to act
 
 
 C = Capability
@@ -122,6 +124,8 @@ GRANTS: dict[Capability, frozenset[Role]] = {
     C.read_audit_trail: frozenset({R.auditor}),
     C.manage_policy: frozenset(),
     C.manage_users: frozenset(),
+    # -- stock (parts, receiving, invoices)
+    C.read_invoice: frozenset({R.ap_clerk, R.approver, R.auditor, R.buyer, R.storekeeper}),
 }
 
 # Which capability each work order status move needs (the domain's MOVE rules, as capabilities).

@@ -12,13 +12,15 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from portal.domain.errors import DomainError
 from portal.domain.money import MILLI, format_qty, line_total, money, quantity
 from portal.domain.purchase_orders import status_after_receipt
-from portal.domain.statuses import PurchaseOrderStatus
+from portal.domain.statuses import ItemKind, LineKind, PurchaseOrderStatus
 from portal.domain.work_orders import WorkOrderStatus
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 MAX_RECEIPT_QTY = Decimal("100000")  # far above any delivery; keeps typos out of stock
 RECEIVABLE = frozenset({PurchaseOrderStatus.issued, PurchaseOrderStatus.partially_received})
+# The audit action that says a work order got the last of the parts it waited for.
+PARTS_ARRIVED = "work_order.parts_arrived"
 
 
 class ReceiptRefused(DomainError):
@@ -137,8 +139,10 @@ def check_line_receipt(
 # ---------------------------------------------------------------- what follows a receipt
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Line:
+    """A PO line's quantities, as the purchase-order rule reads them."""
+
     qty: Decimal
     received_qty: Decimal
 
@@ -174,6 +178,18 @@ def moving_average_cost(
     if on_hand <= 0:
         return money(price_in)
     return money((on_hand * unit_cost + qty_in * price_in) / total)
+
+
+def goes_to_stock(
+    line_kind: LineKind, item_kind: ItemKind | None, storeroom_id: int | None
+) -> bool:
+    """Goods lines of a part or material with a storeroom to go to; services never do."""
+    return (
+        item_kind is not None
+        and LineKind(line_kind) is LineKind.goods
+        and ItemKind(item_kind) is not ItemKind.service
+        and storeroom_id is not None
+    )
 
 
 def issue_on_arrival(

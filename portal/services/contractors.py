@@ -58,7 +58,7 @@ def assign_contractor(wo_id: int, *, vendor_id: int, actor: User) -> WorkOrder:
     (`read_models.contractors.assignment_outcome` says which)."""
     authorize(actor, C.assign_contractor)
     with unit_of_work() as session:
-        wo = locked(session, WorkOrder, wo_id)
+        wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
         vendor = session.get(Vendor, vendor_id)
         if vendor is None:
             raise NotFound("That contractor does not exist.")
@@ -160,7 +160,7 @@ def _add_service_line(
 ) -> PurchaseRequestLine:
     """Add the service line inside the caller's transaction, audited."""
     # Work order first: two requests for one WO never open two PRs at once.
-    wo = locked(session, WorkOrder, wo_id)
+    wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
     check_may_take_stock_or_buy(wo.status)
     vendor = sourcing.check_vendor_usable(session, vendor_id)
     item = session.get(Item, item_id) if item_id else None

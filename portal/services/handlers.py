@@ -12,12 +12,20 @@ from collections.abc import Sequence
 from portal.domain.events import (
     ContractorAssigned,
     Event,
+    GoodsReceived,
     PartsArrived,
     PartsRequested,
     PurchaseRequestRejected,
     WorkOrderMoved,
 )
-from portal.services import messagebus, work_order_reactions, work_orders, work_requests
+from portal.services import (
+    matching,
+    messagebus,
+    receiving_arrivals,
+    work_order_reactions,
+    work_orders,
+    work_requests,
+)
 
 HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {
     # -- field (work orders, work requests)
@@ -27,6 +35,11 @@ HANDLERS: dict[type[Event], Sequence[messagebus.Handler]] = {
     PartsRequested: [work_order_reactions.wait_for_parts],
     PurchaseRequestRejected: [work_order_reactions.resume_after_rejection],
     ContractorAssigned: [work_order_reactions.assign_to_contractor],
+    # -- stock: what a goods receipt sets off, in its transaction, in this order
+    GoodsReceived: [
+        receiving_arrivals.issue_arrivals,  # parts bought for work orders are issued to them
+        matching.rematch_on_receipt,  # held invoices of the PO are matched again
+    ],
 }
 
 

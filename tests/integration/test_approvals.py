@@ -75,11 +75,11 @@ def raise_pr(database, requester, *, price: str, qty: str = "1", budget: str = "
     added = parts.add_part_line(
         wo.id, item_id=item.id, qty=qty, actor=requester, submission_id=uuid.uuid4().hex
     )
-    outcome = purchase_requests.mark_part_line_unavailable(added.line_id, actor=requester)
+    outcome = purchase_requests.mark_part_line_unavailable(added.id, actor=requester)
     pr = database.session.scalar(
         select(PurchaseRequest).where(PurchaseRequest.number == outcome.purchase_request_number)
     )
-    return pr, wo, added.line_id
+    return pr, wo, added.id
 
 
 def approve(client, pr, *, reason="", submission_id=None, headers=None):

@@ -15,7 +15,8 @@ from portal.domain.errors import DomainError, NotAllowed
 from portal.domain.invoices import DuplicateInvoice, SeparationOfDuties
 from portal.domain.statuses import HoldStatus, InvoiceStatus, InvoiceType
 from portal.models import AuditEvent, Hold, PaymentExport, Task, VendorInvoice
-from portal.services import invoices, matching
+from portal.read_models import invoices as reads
+from portal.services import invoice_import, invoices, matching
 from portal.services._uow import unit_of_work
 from tests.factories import (
     make_goods_receipt,
@@ -153,7 +154,7 @@ def test_an_invoice_dated_before_the_po_was_approved_is_held_after_the_fact(data
     invoice = enter(po, people["clerk"], qty="5", on=TODAY - timedelta(days=30))
     assert invoice.status is InvoiceStatus.hold
     assert [h.reason_code for h in invoice.holds] == ["AFTER_THE_FACT"]
-    assert invoices.invoice_page(invoice.id).sentences[-1] == (
+    assert reads.invoice_page(invoice.id).sentences[-1] == (
         "Invoice dated before the PO was approved."
     )
 
@@ -164,7 +165,7 @@ def test_a_credit_memo_reduces_what_is_billed(database, people, po):
         po, people["clerk"], number="CM-1", qty="3", invoice_type=InvoiceType.credit_memo
     )
     assert credit.status is InvoiceStatus.matched
-    lines = invoices.open_lines(po.id)
+    lines = reads.open_lines(po.id)
     assert lines[0].billed == Decimal("7") and lines[0].open_qty == Decimal("3")
     too_much = enter(
         po, people["clerk"], number="CM-2", qty="8", invoice_type=InvoiceType.credit_memo
@@ -191,9 +192,14 @@ def test_release_needs_an_approver_and_a_written_reason(database, login_as, peop
         403
     )
     client = login_as(people["approver"])
-    empty = client.post(f"/invoices/{invoice.id}/release", data={"reason": ""})
+    empty = client.post(
+        f"/invoices/{invoice.id}/release", data={"reason": "", "submission_id": sid()}
+    )
     assert empty.status_code == 422 and "Write why." in empty.text
-    done = client.post(f"/invoices/{invoice.id}/release", data={"reason": "Price agreed by phone"})
+    done = client.post(
+        f"/invoices/{invoice.id}/release",
+        data={"reason": "Price agreed by phone", "submission_id": sid()},
+    )
     assert done.status_code == 303
     database.session.expire_all()
     invoice = database.session.get(VendorInvoice, invoice.id)
@@ -212,7 +218,8 @@ def test_reject_and_ask_the_buyer_who_sees_it_on_the_home_page(database, login_a
     assert invoice.status is InvoiceStatus.hold
     client = login_as(people["clerk"])
     asked = client.post(
-        f"/invoices/{invoice.id}/ask", data={"who": "buyer", "text": "Was this delivered?"}
+        f"/invoices/{invoice.id}/ask",
+        data={"who": "buyer", "text": "Was this delivered?", "submission_id": sid()},
     )
     assert asked.status_code == 303
     task = database.session.scalar(select(Task))
@@ -222,7 +229,9 @@ def test_reject_and_ask_the_buyer_who_sees_it_on_the_home_page(database, login_a
     login_as(people["buyer"]).post(f"/invoices/tasks/{task.id}/done")
     assert "Was this delivered?" not in login_as(people["buyer"]).get("/").text
     client = login_as(people["clerk"])
-    rejected = client.post(f"/invoices/{invoice.id}/reject", data={"reason": "Never ordered"})
+    rejected = client.post(
+        f"/invoices/{invoice.id}/reject", data={"reason": "Never ordered", "submission_id": sid()}
+    )
     assert rejected.status_code == 303
     assert database.session.get(VendorInvoice, invoice.id).status is InvoiceStatus.rejected
 
@@ -244,7 +253,7 @@ def test_csv_with_one_bad_row_writes_nothing_and_names_the_row(database, login_a
     assert f"Row 3: {po.number} has no line 7" in preview.text
     assert "Row 4: qty must be a number like 12.50, not &#39;abc&#39;" in preview.text
     with pytest.raises(DomainError, match="Row 3"):
-        invoices.import_invoices(bad, actor=people["clerk"], submission_id=sid())
+        invoice_import.import_invoices(bad, actor=people["clerk"], submission_id=sid())
     assert database.session.scalar(select(func.count()).select_from(VendorInvoice)) == 0
 
     fixed = bad.replace(",7,2,", ",1,2,").replace(",abc,", ",1,")
@@ -270,12 +279,13 @@ def test_payment_export_includes_each_invoice_once(database, login_as, people, p
     payable = client.get("/invoices/payable")
     assert "INV-1" in payable.text and "INV-3" not in payable.text
     assert "0.80 off until" in payable.text  # 2/10 Net 30 on 40.00
-    assert client.post("/invoices/payable/export").status_code == 303
+    assert client.post("/invoices/payable/export", data={"submission_id": sid()}).status_code == 303
     made = database.session.scalar(select(PaymentExport))
     assert made.invoice_count == 2 and made.total_amount == Decimal("100.00")
     lines = made.content.strip().splitlines()
     assert len(lines) == 3 and sum("INV-1," in line for line in lines) == 1
-    assert client.post("/invoices/payable/export").status_code == 303
+    again = client.post("/invoices/payable/export", data={"submission_id": sid()})
+    assert again.status_code == 303
     assert database.session.scalar(select(func.count()).select_from(PaymentExport)) == 1
     assert invoices.export_payments(actor=people["clerk"]) is None
     download = client.get(f"/invoices/exports/{made.id}.csv")
@@ -378,3 +388,14 @@ def test_the_exceptions_queue_costs_the_same_queries_for_many_invoices(
         enter(other, people["clerk"], number=f"N-{n}", qty="5")
     many = count_statements(lambda: client.get("/invoices/exceptions"))
     assert few == many
+
+
+def test_whoever_may_list_invoices_or_answer_for_one_opens_its_page(database, login_as, people, po):
+    invoice = enter(po, people["clerk"], qty="12")
+    for role in ("auditor", "approver", "buyer", "storekeeper"):
+        page = login_as(make_user(database, roles=[role])).get(f"/invoices/{invoice.id}")
+        assert page.status_code == 200, role
+    auditor_page = login_as(make_user(database, roles=["auditor"])).get(f"/invoices/{invoice.id}")
+    assert "Release the hold" not in auditor_page.text and "Reject" not in auditor_page.text
+    tech = login_as(make_user(database, roles=["technician"]))
+    assert tech.get(f"/invoices/{invoice.id}").status_code == 403

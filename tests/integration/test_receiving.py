@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.domain.errors import NotAllowed
+from portal.domain.events import PartsArrived
 from portal.domain.receiving import OverReceipt, ReceiptRefused
 from portal.domain.statuses import MovementKind, PartLineStatus, PurchaseOrderStatus
 from portal.domain.work_orders import WorkOrderStatus
@@ -26,7 +27,9 @@ from portal.models import (
     WorkOrderComment,
     WorkOrderStatusChange,
 )
-from portal.services import receiving
+from portal.read_models import deliveries
+from portal.read_models import receiving as receiving_reads
+from portal.services import handlers, messagebus, receiving
 from portal.services.receiving import LineReceipt
 from tests.factories import (
     JPEG_BYTES,
@@ -242,7 +245,7 @@ def test_wo_leaves_waiting_parts_only_when_everything_arrived(database):
     dock = make_dock(database, started=True)
     receive(dock, (dock.wo_line.id, "1", "0", None))
     assert fresh(database, WorkOrder, dock.wo.id).status is WorkOrderStatus.waiting_parts
-    assert receiving.parts_arrived_for(dock.tech) == []
+    assert deliveries.parts_arrived_for(dock.tech) == []
     receipt = receive(dock, (dock.wo_line.id, "2", "0", None))
     wo = fresh(database, WorkOrder, dock.wo.id)
     assert wo.status is WorkOrderStatus.in_progress
@@ -253,7 +256,7 @@ def test_wo_leaves_waiting_parts_only_when_everything_arrived(database):
     ).first()
     assert f"Parts arrived on {receipt.number}" in last.body
     assert "All parts are here: the work order is in progress again." in last.body
-    cards = receiving.parts_arrived_for(dock.tech)
+    cards = deliveries.parts_arrived_for(dock.tech)
     assert [c.number for c in cards] == [dock.wo.number]
 
 
@@ -338,7 +341,7 @@ def test_every_receipt_is_audited_with_who_what_and_why(database):
     ).one()
     assert recorded.subject_label == receipt.number and recorded.why == "Packing slip PS-4471"
     assert recorded.changes["lines"][0]["received_qty"] == ["0.000", "10.000"]
-    summary = receiving.receipt_summary(receipt.id)
+    summary = receiving_reads.receipt_summary(receipt.id)
     assert summary.photo_id is not None
     assert [(w.number, w.all_arrived) for w in summary.work_orders] == [(dock.wo.number, True)]
     assert summary.lines[1].issued == [(dock.wo.number, D("3.000"), D("54.00"))]
@@ -352,22 +355,22 @@ def test_expected_lists_todays_and_late_deliveries_by_vendor(database):
     dock.stock_line.expected_on = today
     dock.wo_line.expected_on = today - timedelta(days=2)
     database.session.commit()
-    board = receiving.expected(today)
+    board = receiving_reads.expected(today)
     assert [ln.line_no for g in board.today for ln in g.lines] == [1]
     assert [ln.wo_number for g in board.overdue for ln in g.lines] == [dock.wo.number]
     assert board.today[0].lines[0].open_qty == D("10.000")
-    mine = receiving.expected(today, viewer=dock.tech)
+    mine = receiving_reads.expected(today, viewer=dock.tech)
     assert mine.today == [] and len(mine.overdue) == 1
     receive(dock, (dock.stock_line.id, "10", "0", None))
-    assert receiving.expected(today).today == []
+    assert receiving_reads.expected(today).today == []
 
 
 def test_find_po_forgives_case_spaces_and_zeros(database):
     dock = make_dock(database)
     year, serial = dock.po.number.split("-")[1:]
-    assert receiving.find_po(f" po {year} {int(serial)} ").id == dock.po.id
-    assert receiving.find_po("PO-1999-000001") is None
-    assert receiving.find_po("nonsense") is None
+    assert receiving_reads.find_po(f" po {year} {int(serial)} ").id == dock.po.id
+    assert receiving_reads.find_po("PO-1999-000001") is None
+    assert receiving_reads.find_po("nonsense") is None
 
 
 # ---------------------------------------------------------------- the pages
@@ -524,3 +527,58 @@ def test_the_work_order_page_shows_what_is_on_order_and_where_to_receive_it(data
     receive(dock, (dock.wo_line.id, "2", "0", None))
     page = login_as(dock.tech).get(f"/work-orders/{dock.wo.id}")
     assert "3 of 3 EA" in page.text and "Receive " not in page.text
+
+
+# ---------------------------------------------------------------- who reads which delivery
+
+
+def test_a_technician_reads_only_receipts_and_pos_with_a_line_for_their_own_work(
+    database, login_as
+):
+    dock = make_dock(database)
+    theirs = receive(dock, (dock.wo_line.id, "1", "0", None))
+    others_po = make_purchase_order(
+        database, lines=[{"item": dock.bearing, "qty": "4", "storeroom_id": dock.store.id}]
+    )
+    others = receiving.record_receipt(
+        others_po.id,
+        lines=[(others_po.lines[0].id, "4", "0", None)],
+        receiver=dock.keeper,
+        submission_id=sid(),
+    )
+    tech = login_as(dock.tech)
+    assert tech.get(f"/receiving/receipts/{theirs.id}").status_code == 200
+    assert tech.get(f"/receiving/po/{dock.po.id}").status_code == 200
+    # Not found, not forbidden: a technician learns nothing of other people's orders.
+    assert tech.get(f"/receiving/receipts/{others.id}").status_code == 404
+    assert tech.get(f"/receiving/po/{others_po.id}").status_code == 404
+    stranger = login_as(make_user(database, roles=["technician"]))
+    assert stranger.get(f"/receiving/receipts/{theirs.id}").status_code == 404
+    assert stranger.get(f"/receiving/po/{dock.po.id}").status_code == 404
+    keeper = login_as(dock.keeper)
+    assert keeper.get(f"/receiving/receipts/{others.id}").status_code == 200
+    clerk = login_as(make_user(database, roles=["ap_clerk"]))  # checks invoices against receipts
+    assert clerk.get(f"/receiving/receipts/{others.id}").status_code == 200
+
+
+def test_a_receipt_says_parts_arrived_for_each_work_order_it_fed(database):
+    dock = make_dock(database)
+    heard: list[PartsArrived] = []
+    listed = {kind: list(found) for kind, found in handlers.HANDLERS.items()}
+    listed.setdefault(PartsArrived, []).append(lambda _session, event: heard.append(event))
+    messagebus.register(listed)
+    try:
+        first = receive(
+            dock, (dock.wo_line.id, "1", "0", None), (dock.stock_line.id, "2", "0", None)
+        )
+        last = receive(dock, (dock.wo_line.id, "2", "0", None))
+    finally:
+        handlers.register()
+    assert heard == [
+        PartsArrived(dock.wo.id, first.id, all_arrived=False, actor_id=dock.keeper.id),
+        PartsArrived(dock.wo.id, last.id, all_arrived=True, actor_id=dock.keeper.id),
+    ]
+    events = database.session.scalars(
+        select(AuditEvent.why).where(AuditEvent.action == "work_order.parts_arrived")
+    ).all()
+    assert events == [last.number]  # the home card's "parts arrived": only once all are here

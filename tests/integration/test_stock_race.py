@@ -28,6 +28,7 @@ from portal.models import (
     UserRole,
     WorkOrder,
 )
+from portal.read_models import parts as parts_read
 from portal.services import parts, purchase_requests
 from tests.concurrency import run_at_once as race
 from tests.conftest import base_config, scratch_database
@@ -80,11 +81,19 @@ def race_app(tmp_path):
                 db.engine.dispose()
 
 
-def run_at_once(app, work, args_list):
-    """Run work(*args) in one thread each, all released together; (results, errors)."""
+def run_at_once(app, work, args_list, words=None):
+    """Run work(*args) in one thread each, all released together; (results, errors).
+
+    `words(line_id, made)`: what the person is told (read in the thread, while `made` is live).
+    """
+
+    def one(actor, args):
+        made = work(*args, actor=actor)
+        return words(args[0], made) if words else made
+
     return race(
         app,
-        [lambda actor, args=args: work(*args, actor=actor) for args in args_list],
+        [lambda actor, args=args: one(actor, args) for args in args_list],
         before=lambda: db.session.get(User, app.config["RACE_TECH_ID"]),
     )
 
@@ -96,7 +105,7 @@ def line_ids(app) -> list[int]:
 
 def test_many_people_reserving_the_last_unit_at_once_one_gets_it(race_app):
     results, errors = run_at_once(
-        race_app, parts.reserve_part_line, [(i,) for i in line_ids(race_app)]
+        race_app, parts.reserve_part_line, [(i,) for i in line_ids(race_app)], parts_read.reserved
     )
     assert errors == []
     winners = [r for r in results if r.reserved > 0]
@@ -115,7 +124,10 @@ def test_many_people_reserving_the_last_unit_at_once_one_gets_it(race_app):
 
 def test_a_loser_of_the_race_can_mark_the_line_unavailable(race_app):
     results, errors = run_at_once(
-        race_app, parts.reserve_part_line, [(i,) for i in line_ids(race_app)[:4]]
+        race_app,
+        parts.reserve_part_line,
+        [(i,) for i in line_ids(race_app)[:4]],
+        parts_read.reserved,
     )
     assert errors == []
     loser = next(r for r in results if r.reserved == 0)
@@ -131,7 +143,9 @@ def test_two_people_issuing_the_same_line_at_once_issue_it_once(race_app):
     with race_app.app_context():
         actor = db.session.get(User, race_app.config["RACE_TECH_ID"])
         parts.reserve_part_line(first, actor=actor)
-    results, errors = run_at_once(race_app, parts.issue_part_line, [(first,)] * 4)
+    results, errors = run_at_once(
+        race_app, parts.issue_part_line, [(first,)] * 4, parts_read.issued
+    )
     assert errors == []
     assert sum(1 for r in results if r.tone == "success") == 1
     with race_app.app_context():

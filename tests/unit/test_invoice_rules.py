@@ -10,6 +10,7 @@ import pytest
 from portal.domain import invoices as rules
 from portal.domain.errors import DomainError, NotAllowed
 from portal.domain.statuses import InvoiceStatus, InvoiceType
+from portal.domain.tabular import parse_rows, read_table
 
 
 def test_invoice_numbers_compare_as_the_match_spec_says():
@@ -75,11 +76,17 @@ def test_csv_rows_carry_their_own_problems_by_row_number():
         "PO-1;A-1;2026-11-02;invoice;2;1;10.00\n"
         ";A-2;01/11/2026;refund;x;-1;1.234\n"
     )
-    rows, problems = rules.read_invoice_csv(text)
-    assert problems == []
-    assert rows[0].qty == Decimal("2.5") and rows[0].problems == []
-    assert rows[1].problems == ["invoice_date differs from row 2 of the same invoice"]
-    assert [p.split(" ")[0] for p in rows[2].problems] == [
+    table = read_table(text, rules.IMPORT_SPEC)
+    rows, problems = parse_rows(table, rules.parse_invoice_row)
+    problems += rules.rows_disagree(rows)
+    assert table.problems == []
+    assert [parsed.row for parsed in rows] == [2, 3]
+    assert rows[0].value.qty == Decimal("2.5")
+    assert [str(p) for p in problems if p.row == 3] == [
+        "Row 3: invoice_date differs from row 2 of the same invoice"
+    ]
+    [bad] = [p for p in problems if p.row == 4]
+    assert [part.split(" ")[0] for part in bad.message.split("; ")] == [
         "po_number",
         "invoice_date",
         "type",
@@ -87,4 +94,17 @@ def test_csv_rows_carry_their_own_problems_by_row_number():
         "qty",
         "unit_price",
     ]
-    assert rules.read_invoice_csv("a,b\n1,2\n")[1][0].startswith("The header row lacks")
+    header_only = read_table("a,b\n1,2\n", rules.IMPORT_SPEC).problems
+    assert [str(p) for p in header_only][1].startswith("Row 1: missing column(s): po_number")
+
+
+def test_freight_and_tax_belong_on_an_invoices_first_row_only():
+    text = (
+        "po_number,invoice_number,invoice_date,po_line,qty,unit_price,freight\n"
+        "PO-1,A-1,2026-11-01,1,1,10.00,5.00\n"
+        "PO-1,A-1,2026-11-01,2,1,10.00,7.00\n"
+    )
+    rows, _ = parse_rows(read_table(text, rules.IMPORT_SPEC), rules.parse_invoice_row)
+    assert [str(p) for p in rules.rows_disagree(rows)] == [
+        "Row 3: freight and tax go on the invoice's first row only (row 2)"
+    ]

@@ -124,3 +124,15 @@ def test_a_technician_handles_only_deliveries_for_their_own_work():
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_reads_something(role):
     assert any(can({role}, cap) for cap in Capability)
+
+
+# -- stock (parts, receiving, invoices)
+
+
+def test_an_invoices_page_opens_for_its_readers_and_for_whom_ap_asks_to_act():
+    for role in ("ap_clerk", "approver", "auditor", "buyer", "storekeeper"):
+        assert can({role}, C.read_invoice), role
+    assert not can({"technician"}, C.read_invoice)
+    # Everyone who may open the invoice list, or answer a task about an invoice, may open it.
+    for capability in (C.read_invoices, C.answer_invoice_tasks):
+        assert GRANTS[capability] <= GRANTS[C.read_invoice]

@@ -20,10 +20,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from portal.domain.invoices import MAX_BYTES
 from portal.domain.statuses import InvoiceType
 from portal.forms import IdempotentForm, PhoneDecimalField, new_submission_id
 
-MAX_FILE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = MAX_BYTES
 TYPE_CHOICES = [
     SelectChoice(InvoiceType.invoice.value, "Invoice"),
     SelectChoice(InvoiceType.credit_memo.value, "Credit memo"),
@@ -110,15 +111,15 @@ class ConfirmImportForm(IdempotentForm):
     csv_text = HiddenField(validators=[InputRequired(), Length(max=MAX_FILE_BYTES)])
 
 
-class ReasonForm(FlaskForm):
-    """A decision with a written reason (release, reject)."""
+class ReasonForm(IdempotentForm):
+    """A decision with a written reason (release, reject); a double tap decides once."""
 
     reason = TextAreaField("Why", validators=[InputRequired("Write why."), Length(min=3, max=1000)])
     hold_id = IntegerField(validators=[Optional()])
 
 
-class AskForm(FlaskForm):
-    """Ask the buyer or the receiver to act on a held invoice."""
+class AskForm(IdempotentForm):
+    """Ask the buyer or the receiver to act on a held invoice; a double tap asks once."""
 
     who = SelectField(
         "Ask",
@@ -128,6 +129,10 @@ class AskForm(FlaskForm):
         "What should they do",
         validators=[InputRequired("Say what is needed."), Length(min=3, max=1000)],
     )
+
+
+class ExportForm(IdempotentForm):
+    """The payment export button: a double tap makes one export."""
 
 
 class ExceptionFilterForm(FlaskForm):

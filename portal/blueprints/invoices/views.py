@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -15,18 +15,22 @@ from portal.blueprints.invoices.forms import (
     AskForm,
     ConfirmImportForm,
     ExceptionFilterForm,
+    ExportForm,
     FindPurchaseOrderForm,
     ImportInvoicesForm,
     InvoiceForm,
     ReasonForm,
 )
-from portal.domain.errors import DomainError, NotFound
-from portal.domain.invoices import COLUMNS, REASON_WORDS, DuplicateInvoice
+from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.invoices import ASKABLE, COLUMNS, REASON_WORDS, DuplicateInvoice
+from portal.domain.labels import label
 from portal.domain.permissions import Capability as C
 from portal.domain.statuses import InvoiceStatus, InvoiceType
+from portal.downloads import csv_response
 from portal.htmx import page_or_block, wants_fragment
+from portal.read_models import invoices as reads
 from portal.security import requires
-from portal.services import invoices
+from portal.services import invoice_import, invoices
 
 
 @bp.app_template_filter("reason_words")
@@ -39,7 +43,7 @@ def reason_words(code: str) -> str:
 @requires(C.read_invoices)
 def index():
     """The latest invoices, with the ways in: enter, import, exceptions, payable."""
-    return render_template("invoices/index.html", invoices=invoices.recent_invoices())
+    return render_template("invoices/index.html", invoices=reads.recent_invoices())
 
 
 def _prefill(form: InvoiceForm, lines) -> None:
@@ -74,7 +78,7 @@ def _new_page(po, lines, form, *, status: int = 200, duplicate_id: int | None = 
 def new():
     """Choose the PO (typed or scanned), then the lines come prefilled with what is open."""
     find = FindPurchaseOrderForm(request.args, meta={"csrf": False})
-    po = invoices.find_purchase_order(find.po.data) if find.po.data else None
+    po = reads.find_purchase_order(find.po.data) if find.po.data else None
     if find.po.data and po is None:
         find.po.errors = [f"No PO numbered {find.po.data.strip()}."]
         return render_template("invoices/new.html", find=find, po=None, form=None), 404
@@ -82,7 +86,7 @@ def new():
         return render_template("invoices/new.html", find=find, po=None, form=None)
     form = InvoiceForm(formdata=None)
     form.type.data = request.args.get("type", InvoiceType.invoice.value)
-    lines = invoices.open_lines(po.id)
+    lines = reads.open_lines(po.id)
     _prefill(form, lines)
     return _new_page(po, lines, form)[0]
 
@@ -92,10 +96,8 @@ def new():
 def create(po_id: int):
     """Save the invoice and match it; a held invoice opens with its reasons in words."""
     form = InvoiceForm()
-    po = invoices.get_purchase_order(po_id)
-    if po is None:
-        abort(404)
-    lines = invoices.open_lines(po.id)
+    po = reads.get_purchase_order(po_id)
+    lines = reads.open_lines(po.id)
     duplicate_id = None
     if form.validate_on_submit():
         try:
@@ -115,16 +117,18 @@ def create(po_id: int):
                 actor=current_user,
                 submission_id=form.submission_id.data,
             )
+        except (NotFound, NotAllowed):
+            raise  # 404 / 403 pages
         except DuplicateInvoice as err:
             form.number.errors = [str(err)]
             duplicate_id = err.first_id
         except (DomainError, ValueError) as err:
             form.form_errors.append(str(err))
         else:
-            word = "on hold" if invoice.status is InvoiceStatus.hold else invoice.status.value
+            held = invoice.status is InvoiceStatus.hold
             flash(
-                f"Invoice {invoice.number} saved: {word}.",
-                "warning" if word == "on hold" else "success",
+                f"Invoice {invoice.number} saved: {label(invoice.status).lower()}.",
+                "warning" if held else "success",
             )
             return redirect(url_for("invoices.detail", invoice_id=invoice.id), code=303)
     return _new_page(po, lines, form, status=422, duplicate_id=duplicate_id)
@@ -132,9 +136,7 @@ def create(po_id: int):
 
 def _detail(invoice_id: int, *, status: int = 200, **forms):
     """The invoice page (or its actions block for htmx)."""
-    page = invoices.invoice_page(invoice_id)
-    if page is None:
-        abort(404)
+    page = reads.invoice_page(invoice_id)
     context = {
         "page": page,
         "release_form": forms.get("release_form") or ReasonForm(formdata=None),
@@ -145,7 +147,7 @@ def _detail(invoice_id: int, *, status: int = 200, **forms):
 
 
 @bp.get("/<int:invoice_id>")
-@requires(C.answer_invoice_tasks)
+@requires(C.read_invoice)
 def detail(invoice_id: int):
     """Lines, the match in words, holds, tasks and the actions that fit the status."""
     return _detail(invoice_id)
@@ -171,14 +173,16 @@ def release(invoice_id: int):
                 approver=current_user,
                 reason=form.reason.data,
                 hold_id=form.hold_id.data,
+                submission_id=form.submission_id.data,
             )
         except NotFound:
-            abort(404)
-        except DomainError as err:
+            raise  # the 404 page
+        except DomainError as err:  # separation of duties, a hold already decided: in words
             form.form_errors.append(str(err))
         else:
             return _decided(
-                invoice_id, f"Released: invoice {invoice.number} is {invoice.status.value}."
+                invoice_id,
+                f"Released: invoice {invoice.number} is {label(invoice.status).lower()}.",
             )
     return _detail(invoice_id, status=422, release_form=form)
 
@@ -191,10 +195,13 @@ def reject(invoice_id: int):
     if form.validate_on_submit():
         try:
             invoice = invoices.reject_invoice(
-                invoice_id, actor=current_user, reason=form.reason.data
+                invoice_id,
+                actor=current_user,
+                reason=form.reason.data,
+                submission_id=form.submission_id.data,
             )
         except NotFound:
-            abort(404)
+            raise  # the 404 page
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
@@ -210,14 +217,18 @@ def ask(invoice_id: int):
     if form.validate_on_submit():
         try:
             invoices.ask_to_act(
-                invoice_id, who=form.who.data, text=form.text.data, actor=current_user
+                invoice_id,
+                who=form.who.data,
+                text=form.text.data,
+                actor=current_user,
+                submission_id=form.submission_id.data,
             )
         except NotFound:
-            abort(404)
+            raise  # the 404 page
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
-            return _decided(invoice_id, f"Asked {invoices.ASKABLE[form.who.data]}.")
+            return _decided(invoice_id, f"Asked {ASKABLE[form.who.data]}.")
     return _detail(invoice_id, status=422, ask_form=form)
 
 
@@ -225,10 +236,9 @@ def ask(invoice_id: int):
 @requires(C.answer_invoice_tasks)
 def task_done(task_id: int):
     """Mark one of my tasks done."""
-    try:
-        invoices.complete_task(task_id, actor=current_user)
-    except NotFound:
-        abort(404)
+    invoices.complete_task(
+        task_id, actor=current_user, submission_id=request.form.get("submission_id") or None
+    )
     flash("Task done.", "success")
     return redirect(
         request.referrer
@@ -238,15 +248,15 @@ def task_done(task_id: int):
     )
 
 
-def _filters(form: ExceptionFilterForm) -> invoices.ExceptionFilters:
+def _filters(form: ExceptionFilterForm) -> reads.ExceptionFilters:
     """The queue filters from the query string; anything unreadable is ignored."""
     form.validate()
     vendor = form.vendor.data or ""
     age = form.age.data or ""
-    return invoices.ExceptionFilters(
+    return reads.ExceptionFilters(
         reason=form.reason.data if form.reason.data in REASON_WORDS else "",
         vendor_id=int(vendor) if vendor.isdigit() else None,
-        older_than_days=int(age) if age in invoices.AGES and age else None,
+        older_than_days=int(age) if age in reads.AGES and age else None,
         min_amount=None if form.min_amount.errors else form.min_amount.data,
         page=form.page.data if form.page.data and not form.page.errors else 1,
     )
@@ -257,13 +267,13 @@ def _filters(form: ExceptionFilterForm) -> invoices.ExceptionFilters:
 def exceptions():
     """Invoices on hold; the filters refresh only the rows under htmx."""
     form = ExceptionFilterForm(request.args, meta={"csrf": False})
-    form.reason.choices = [SelectChoice(v, label) for v, label in invoices.reason_choices()]
+    form.reason.choices = [SelectChoice(v, words) for v, words in reads.reason_choices()]
     form.vendor.choices = [SelectChoice("", "Any vendor")] + [
-        SelectChoice(str(v.id), v.name) for v in invoices.vendors_with_holds()
+        SelectChoice(str(v.id), v.name) for v in reads.vendors_with_holds()
     ]
-    form.age.choices = [SelectChoice(v, label) for v, label in invoices.AGES.items()]
+    form.age.choices = [SelectChoice(v, words) for v, words in reads.AGES.items()]
     filters = _filters(form)
-    queue = invoices.exceptions_queue(filters)
+    queue = reads.exceptions_queue(filters)
     return page_or_block(
         "invoices/exceptions.html", "exception_rows", form=form, queue=queue, filters=filters
     )
@@ -273,9 +283,13 @@ def exceptions():
 @requires(C.read_invoices)
 def payable():
     """Approved for payment and not yet exported, with due dates and discounts; past exports."""
-    rows, total = invoices.payable()
+    rows, total = reads.payable()
     return render_template(
-        "invoices/payable.html", rows=rows, total=total, exports=invoices.past_exports()
+        "invoices/payable.html",
+        rows=rows,
+        total=total,
+        exports=reads.past_exports(),
+        export_form=ExportForm(formdata=None),
     )
 
 
@@ -283,7 +297,11 @@ def payable():
 @requires(C.export_payments)
 def export():
     """Export what is approved and not yet exported; each invoice goes out once."""
-    made = invoices.export_payments(actor=current_user)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash("The page was out of date: check what is payable and export again.", "error")
+        return redirect(url_for("invoices.payable"), code=303)
+    made = invoices.export_payments(actor=current_user, submission_id=form.submission_id.data)
     if made is None:
         flash("Nothing new to export: every approved invoice is already in an export.", "info")
         return redirect(url_for("invoices.payable"), code=303)
@@ -299,9 +317,9 @@ def export():
 @requires(C.export_payments)
 def export_download(export_id: int):
     """A past payment file, the same bytes every time; nothing is marked again."""
-    made = invoices.export_file(export_id)
-    if made is None:
-        abort(404)
+    made = reads.export_file(export_id)
+    # The file was written once (formula-safe, by domain/tabular) when the export was made;
+    # it is sent as stored so a download never differs from what went to the payment run.
     return Response(
         made.content,
         mimetype="text/csv",
@@ -320,11 +338,8 @@ def import_form():
 @requires(C.enter_invoices)
 def import_template():
     """The invoice CSV header with two example lines of one invoice."""
-    return Response(
-        "\ufeff" + invoices.template_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=invoices-template.csv"},
-    )
+    importer = invoice_import.INVOICES
+    return csv_response("invoices-template.csv", importer.spec.columns, importer.example)
 
 
 def _upload_text(form: ImportInvoicesForm) -> str | None:
@@ -339,6 +354,21 @@ def _upload_text(form: ImportInvoicesForm) -> str | None:
         return None
 
 
+def _preview_page(text: str, confirm: ConfirmImportForm, *, error: str | None = None):
+    """The dry run's page: every row with its problems, and the confirm button if all is right."""
+    preview = invoice_import.preview_import(text)
+    return render_template(
+        "invoices/import_preview.html",
+        preview=preview,
+        problems=preview.problems_by_row(),
+        checked=invoice_import.rows_checked(preview),
+        invoice_count=invoice_import.invoice_count(preview),
+        confirm=confirm,
+        form=ImportInvoicesForm(formdata=None),
+        error=error,
+    ), (200 if preview.ok and error is None else 422)
+
+
 @bp.post("/import/preview")
 @requires(C.enter_invoices)
 def import_preview():
@@ -347,14 +377,7 @@ def import_preview():
     if form.validate_on_submit():
         text = _upload_text(form)
         if text is not None:
-            preview = invoices.preview_import(text)
-            confirm = ConfirmImportForm(formdata=None, csv_text=text)
-            return render_template(
-                "invoices/import_preview.html",
-                preview=preview,
-                confirm=confirm,
-                form=ImportInvoicesForm(formdata=None),
-            ), (200 if preview.ok else 422)
+            return _preview_page(text, ConfirmImportForm(formdata=None, csv_text=text))
     return render_template("invoices/import.html", form=form, columns=COLUMNS), 422
 
 
@@ -367,18 +390,13 @@ def import_create():
         flash("The import form was incomplete. Check the file again.", "error")
         return redirect(url_for("invoices.import_form"), code=303)
     try:
-        made = invoices.import_invoices(
+        made = invoice_import.import_invoices(
             confirm.csv_text.data, actor=current_user, submission_id=confirm.submission_id.data
         )
+    except NotAllowed:
+        raise  # the 403 page
     except DomainError as err:
-        preview = invoices.preview_import(confirm.csv_text.data)
-        return render_template(
-            "invoices/import_preview.html",
-            preview=preview,
-            confirm=confirm,
-            form=ImportInvoicesForm(formdata=None),
-            error=str(err),
-        ), 422
+        return _preview_page(confirm.csv_text.data, confirm, error=str(err))
     held = sum(1 for invoice in made if invoice.status is InvoiceStatus.hold)
     flash(
         f"Imported {len(made)} invoice{'s' if len(made) != 1 else ''}: "

@@ -12,10 +12,16 @@ from portal.extensions import limiter
 from portal.htmx import page_or_block
 from portal.models import User
 from portal.models.base import utcnow
-from portal.read_models import approvals, budgets, out_of_pocket, purchase_orders
+from portal.read_models import (
+    approvals,
+    budgets,
+    deliveries,
+    invoices,
+    out_of_pocket,
+    purchase_orders,
+)
 from portal.read_models import home as home_reads
 from portal.read_models.home import HomeBoard
-from portal.services import invoices, receiving
 
 
 def _add_cards(board: HomeBoard, user: User) -> None:
@@ -24,7 +30,7 @@ def _add_cards(board: HomeBoard, user: User) -> None:
     board.approvals = approvals.waiting_card(user)
     if user.can(C.manage_purchase_orders):
         board.buying = purchase_orders.buyer_counts()
-    board.parts_arrived = receiving.parts_arrived_for(user, now=now)
+    board.parts_arrived = deliveries.parts_arrived_for(user, now=now)
     if user.can(C.read_budgets):
         board.budgets = budgets.budget_watch()
     board.purchasing = out_of_pocket.home_card(user)

@@ -6,16 +6,21 @@ same post answers with the work order's main block (parts and status badge both 
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from collections.abc import Callable
+
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.parts import bp
 from portal.blueprints.parts.forms import AddPartForm, PartSearchForm
 from portal.blueprints.work_orders.views import _page as work_order_page
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.parts import UnknownPart
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
+from portal.read_models import parts as parts_read
 from portal.read_models import work_orders as work_order_reads
+from portal.read_models.parts import Outcome
 from portal.security import requires
 from portal.services import parts, purchase_requests
 
@@ -33,7 +38,7 @@ def _wo_page(wo_id: int, *, status: int = 200, **context):
     return work_order_page(wo_id, status=status, **context)
 
 
-def _answer(outcome: parts.Outcome):
+def _answer(outcome: Outcome):
     """After an action: the fresh block with the outcome beside its line, or PRG with a flash."""
     if wants_fragment():
         notice = {"line_id": outcome.line_id, "tone": outcome.tone, "text": outcome.message}
@@ -67,7 +72,7 @@ def search():
         "results",
         wo=wo,
         q=q,
-        hits=parts.search_items(q, wo_id=wo_id),
+        hits=parts_read.search_items(q, wo_id=wo_id),
         chosen_item_id=None,
         add_form=AddPartForm(formdata=None),
     )
@@ -80,21 +85,22 @@ def add(wo_id: int):
     form = AddPartForm()
     if form.validate_on_submit():
         try:
-            outcome = parts.add_part_line(
+            line = parts.add_part_line(
                 wo_id,
                 item_id=form.item_id.data,
                 qty=form.qty.data,
                 actor=current_user,
                 submission_id=form.submission_id.data,
             )
-        except NotFound as err:
-            work_order_reads.get(wo_id)  # no such work order: 404, not words on the form
+        except (NotFound, NotAllowed):
+            raise  # 404 / 403 pages
+        except UnknownPart as err:
             form.item_id.errors = [str(err)]
         except DomainError as err:
             form.form_errors.append(str(err))
         else:
-            return _answer(outcome)
-    hit = parts.item_hit(form.item_id.data, wo_id=wo_id) if not form.item_id.errors else None
+            return _answer(parts_read.added(line))
+    hit = parts_read.item_hit(form.item_id.data, wo_id=wo_id) if not form.item_id.errors else None
     return _wo_page(
         wo_id,
         status=422,
@@ -104,43 +110,66 @@ def add(wo_id: int):
     )
 
 
-def _line_action(line_id: int, action):
-    """Run one action on a part line and answer for it."""
+def _line_action(line_id: int, act: Callable[[], Outcome]):
+    """Run one action on a part line and answer for it: its outcome, or the rule that said no."""
     try:
-        outcome = action(line_id, actor=current_user)
-    except NotFound:
-        abort(404)
+        outcome = act()
+    except (NotFound, NotAllowed):
+        raise  # 404 / 403 pages
     except DomainError as err:
-        wo_id = parts.work_order_of(line_id)
+        wo_id = parts_read.work_order_of(line_id)
         if wo_id is None:
-            abort(404)
+            raise NotFound(f"Part line {line_id} does not exist.") from err
         return _refused(wo_id, line_id, err)
     return _answer(outcome)
+
+
+def _submission() -> str | None:
+    """The form's submission id: a double tap of one button is one action (none: no guard)."""
+    return request.form.get("submission_id") or None
 
 
 @bp.post("/part-lines/<int:line_id>/reserve")
 @requires(C.plan_parts)
 def reserve(line_id: int):
     """Set stock aside for the line; if there is not enough, say so and offer Mark unavailable."""
-    return _line_action(line_id, parts.reserve_part_line)
+
+    def act() -> Outcome:
+        made = parts.reserve_part_line(line_id, actor=current_user, submission_id=_submission())
+        return parts_read.reserved(line_id, made)
+
+    return _line_action(line_id, act)
 
 
 @bp.post("/part-lines/<int:line_id>/release")
 @requires(C.plan_parts)
 def release(line_id: int):
     """Give the line's reserved stock back to the storeroom."""
-    return _line_action(line_id, parts.release_part_line)
+
+    def act() -> Outcome:
+        made = parts.release_part_line(line_id, actor=current_user, submission_id=_submission())
+        return parts_read.released(line_id, made)
+
+    return _line_action(line_id, act)
 
 
 @bp.post("/part-lines/<int:line_id>/issue")
 @requires(C.issue_stock)
 def issue(line_id: int):
     """Hand the reserved stock out; its cost lands on the work order."""
-    return _line_action(line_id, parts.issue_part_line)
+
+    def act() -> Outcome:
+        made = parts.issue_part_line(line_id, actor=current_user, submission_id=_submission())
+        return parts_read.issued(line_id, made)
+
+    return _line_action(line_id, act)
 
 
 @bp.post("/part-lines/<int:line_id>/unavailable")
 @requires(C.plan_parts)
 def mark_unavailable(line_id: int):
     """Request what is missing on the work order's PR; the work order waits for parts."""
-    return _line_action(line_id, purchase_requests.mark_part_line_unavailable)
+    return _line_action(
+        line_id,
+        lambda: purchase_requests.mark_part_line_unavailable(line_id, actor=current_user),
+    )

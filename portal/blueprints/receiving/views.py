@@ -6,17 +6,18 @@ success answers 303 to the receipt page; a refusal answers 422 with the words on
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.receiving import bp
 from portal.blueprints.receiving.forms import FindPoForm, ReceiptForm, read_lines
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
 from portal.domain.receiving import ReceiptRefused
 from portal.domain.uploads import UploadRefused
 from portal.forms import new_submission_id
 from portal.models.base import utcnow
+from portal.read_models import receiving as reads
 from portal.security import requires
 from portal.services import receiving
 
@@ -29,13 +30,13 @@ def index():
     q = (form.q.data or "").strip() if form.validate() else ""
     error = None
     if q:
-        po = receiving.find_po(q)
+        po = reads.find_po(q)
         if po is not None:
             return redirect(url_for("receiving.po", po_id=po.id), code=303)
         error = f"No purchase order has the number {q[:40]!r}. Check it and try again."
     elif form.q.errors:
         error = form.q.errors[0]
-    board = receiving.expected(utcnow().date(), viewer=current_user)
+    board = reads.expected(utcnow().date(), viewer=current_user)
     return render_template("receiving/index.html", board=board, q=q, error=error), (
         422 if error else 200
     )
@@ -54,10 +55,11 @@ def _po_page(page, form: ReceiptForm, read=None, *, status: int = 200):
 @bp.get("/receiving/po/<int:po_id>")
 @requires(C.receive_goods)
 def po(po_id: int):
-    """One card per open line of the PO: accepted, rejected and why; one Confirm button."""
-    page = receiving.receipt_page(po_id, viewer=current_user)
-    if page is None:
-        abort(404)
+    """One card per open line of the PO: accepted, rejected and why; one Confirm button.
+
+    A technician opens only POs with a line for their own work (any other is not found).
+    """
+    page = reads.receipt_page(po_id, viewer=current_user)
     return _po_page(page, ReceiptForm(formdata=None))
 
 
@@ -65,11 +67,12 @@ def po(po_id: int):
 @requires(C.receive_goods)
 def receive(po_id: int):
     """Record what arrived on the PO; a double tap records it once."""
-    page = receiving.receipt_page(po_id, viewer=current_user)
-    if page is None:
-        abort(404)
+    page = reads.receipt_page(po_id, viewer=current_user)
     form = ReceiptForm()
-    read = read_lines(request.form, [line.line.id for line in page.lines])
+    # Every line they may receive, not only those still open: a double tap (or a page someone
+    # else's receipt overtook) is sent to the service as it was typed, which answers with the
+    # first receipt, or says in words what can no longer be taken.
+    read = read_lines(request.form, page.line_ids)
     if form.validate_on_submit() and read.ok:
         upload = form.packing_slip.data
         photo = (upload.read(), upload.filename) if upload and upload.filename else None
@@ -83,8 +86,8 @@ def receive(po_id: int):
                 packing_slip_photo=photo,
                 note=form.note.data,
             )
-        except NotFound:
-            abort(404)
+        except (NotFound, NotAllowed):
+            raise  # 404 / 403 pages
         except UploadRefused as err:
             form.packing_slip.errors = [str(err)]
         except ReceiptRefused as err:
@@ -98,18 +101,26 @@ def receive(po_id: int):
         else:
             flash(f"Received on {receipt.number}.", "success")
             return redirect(url_for("receiving.receipt", receipt_id=receipt.id), code=303)
+    form.submission_id.data = new_submission_id()  # nothing was written: a fresh try
+    page = reads.receipt_page(po_id, viewer=current_user)
+    shown = {line.line.id for line in page.lines}
+    form.form_errors.extend(
+        typed.error
+        for line_id, typed in read.inputs.items()
+        if typed.error and line_id not in shown
+    )
     if not read.ok and not form.form_errors:
         form.form_errors.append("Check the lines marked below.")
-    form.submission_id.data = new_submission_id()  # nothing was written: a fresh try
-    page = receiving.receipt_page(po_id, viewer=current_user)
     return _po_page(page, form, read, status=422)
 
 
 @bp.get("/receiving/receipts/<int:receipt_id>")
 @requires(C.read_goods_receipts)
 def receipt(receipt_id: int):
-    """A finished receipt: its GR number, what went where, which work orders got parts."""
-    summary = receiving.receipt_summary(receipt_id)
-    if summary is None:
-        abort(404)
+    """A finished receipt: its GR number, what went where, which work orders got parts.
+
+    A technician reads only receipts of POs with a line for their own work (any other is not
+    found: they learn nothing of other people's orders, not even that the receipt exists).
+    """
+    summary = reads.receipt_summary(receipt_id, viewer=current_user)
     return render_template("receiving/receipt.html", summary=summary)

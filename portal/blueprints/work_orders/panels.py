@@ -24,10 +24,9 @@ from portal.domain.permissions import may_handle_delivery
 from portal.forms import new_submission_id
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
-from portal.read_models import audit_trail, contractors, out_of_pocket
+from portal.read_models import audit_trail, contractors, deliveries, out_of_pocket, parts
 from portal.read_models import work_orders as reads
 from portal.read_models.costs import CostRollup
-from portal.services import parts, receiving
 from portal.services.authz import may_on_work_order
 
 
@@ -108,8 +107,8 @@ def parts_panel(page: WorkOrderPage) -> Panel:
 
 def deliveries_panel(page: WorkOrderPage) -> Panel | None:
     """What is on order for the work: what came, what is still to come, where to receive it."""
-    deliveries = receiving.on_order_for(page.wo.id)
-    if not deliveries:
+    on_order = deliveries.on_order_for(page.wo.id)
+    if not on_order:
         return None
     viewer = page.viewer
     may_receive = may_handle_delivery(
@@ -118,7 +117,7 @@ def deliveries_panel(page: WorkOrderPage) -> Panel | None:
     return Panel(
         "receiving/_wo_deliveries.html",
         {
-            "deliveries": deliveries,
+            "deliveries": on_order,
             "may_receive": may_receive,
             "may_read_orders": viewer.can(C.read_purchase_orders),
         },
