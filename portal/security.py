@@ -33,22 +33,27 @@ def init_login(app: Flask) -> None:
         return db.session.scalars(by_id, {"user_id": int(user_id)}).unique().one_or_none()
 
 
-def requires(capability: Capability):
-    """Guard a view: sign-in first, then 403 unless the user holds `capability`.
+def requires(*capabilities: Capability):
+    """Guard a view: sign-in first, then 403 unless the user holds one of `capabilities`.
 
-    The capability is kept on the view (`view.capability`) so the navigation can show a tab
-    only to those who may open it, and the route x role test can read what each route needs.
+    One capability for nearly every view; several where the view serves several jobs (a work
+    order status move: each target has its own capability, the service checks which). They are
+    kept on the view (`view.capabilities`) so the navigation shows a tab only to those who may
+    open it, and the route x role test can read what each route needs.
     """
+    needed = tuple(Capability(c) for c in capabilities)
+    if not needed:
+        raise ValueError("requires() needs at least one capability")
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not current_user.can(capability):
+            if not any(current_user.can(c) for c in needed):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.capability = Capability(capability)
+        wrapped.capabilities = needed
         return wrapped
 
     return decorator
@@ -59,8 +64,8 @@ def may_open(endpoint: str) -> bool:
     view = current_app.view_functions.get(endpoint)
     if view is None:
         return False
-    capability = getattr(view, "capability", None)
-    return capability is None or current_user.can(capability)
+    needed = getattr(view, "capabilities", ())
+    return not needed or any(current_user.can(c) for c in needed)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -104,7 +104,7 @@ def add_part(demo: Demo, wo_id: int, part_number: str, qty: str, *, actor: User)
         actor=actor,
         **NO_FORM,
     )
-    return outcome.line_id
+    return outcome.id
 
 
 def take_from_stock(demo: Demo, wo_id: int, part_number: str, qty: str, *, actor: User) -> int:

@@ -792,19 +792,14 @@ def _read_input(data: object) -> _Input:
     return parsed
 
 
-def _match(parsed: _Input) -> dict:
-    """Match a validated input: the result of §1.6."""
-    policy = parsed.policy
-    price_pct, price_abs, qty_pct, qty_abs = policy[:4]
-    three_way_services = policy[6] == "three_way"
-    po, po_lines, accepted_by_line = parsed.po, parsed.po_lines, parsed.accepted
-    table, priors, invoice = parsed.conversions, parsed.priors, parsed.invoice
-
-    # Billed so far per PO line: active priors on this PO, whatever their vendor or currency.
-    found: dict[tuple[str, str], tuple[Decimal, bool] | None] = {}
+def _billed_so_far(
+    parsed: _Input, found: dict[tuple[str, str], tuple[Decimal, bool] | None]
+) -> dict[str, Decimal]:
+    """Billed so far per PO line: active priors on this PO, whatever their vendor or currency."""
+    po_lines, table = parsed.po_lines, parsed.conversions
     running: dict[str, Decimal] = {}
-    po_number = po["po_number"]
-    for prior in priors:
+    po_number = parsed.po["po_number"]
+    for prior in parsed.priors:
         if not prior.active or prior.po_number != po_number:
             continue
         for line_id, qty, _price, uom in prior.lines:
@@ -815,6 +810,21 @@ def _match(parsed: _Input) -> dict:
             if q_po is not None:
                 before = running.get(line_id, _ZERO)
                 running[line_id] = before - q_po if prior.credit else before + q_po
+    return running
+
+
+def _match(parsed: _Input) -> dict:
+    """Match a validated input: the result of §1.6."""
+    # long because it follows match-spec §1.6 line by line, in the spec's order: each check's
+    # reason code and each figure of the result sit where the spec names them.
+    policy = parsed.policy
+    price_pct, price_abs, qty_pct, qty_abs = policy[:4]
+    three_way_services = policy[6] == "three_way"
+    po, po_lines, accepted_by_line = parsed.po, parsed.po_lines, parsed.accepted
+    table, priors, invoice = parsed.conversions, parsed.priors, parsed.invoice
+
+    found: dict[tuple[str, str], tuple[Decimal, bool] | None] = {}
+    running = _billed_so_far(parsed, found)
 
     is_invoice = not invoice.credit
     check_price = invoice.currency == po["currency"]

@@ -24,8 +24,8 @@ from portal.blueprints.work_orders.forms import (
 )
 from portal.blueprints.work_orders.panels import WorkOrderPage, compose
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.permissions import MOVE_CAPABILITY, WorkOrderAccess, oversees_work
 from portal.domain.permissions import Capability as C
-from portal.domain.permissions import WorkOrderAccess, oversees_work
 from portal.domain.work_orders import (
     ACTION_LABELS,
     Priority,
@@ -167,7 +167,7 @@ def _bad_form():
 
 
 @bp.post("/<int:wo_id>/status")
-@requires(C.read_work_orders)
+@requires(*MOVE_CAPABILITY.values())  # which move, and whose work: the service decides
 def move(wo_id: int):
     """Move the work order (start, complete, close...); only allowed moves are offered, and
     the service refuses (403) a move the person may not make on this work order."""
