@@ -28,6 +28,7 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check portal tests bench
 	$(BIN)/ruff check portal tests bench
+	$(BIN)/mypy
 	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ]; then \
 		echo "Browser tests: headless Chromium at 390x844."; \
 	else \
@@ -38,6 +39,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check portal tests bench
 	$(BIN)/ruff check portal tests bench
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format portal tests bench

@@ -18,7 +18,7 @@ def _cases(document: object) -> list[tuple[str, dict | None, object]] | None:
         entries = [document]
     else:
         return None
-    cases = []
+    cases: list[tuple[str, dict | None, object]] = []
     for position, entry in enumerate(entries):
         if isinstance(entry, dict) and "input" in entry:
             case_id = entry.get("id")

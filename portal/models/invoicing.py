@@ -77,7 +77,6 @@ class VendorInvoice(IdMixin, Base):
     payment_export_id: Mapped[int | None] = mapped_column(
         ForeignKey("payment_export.id"), index=True
     )
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # What the vendor asks for in all (lines + freight + tax), kept so queues filter on it in SQL.
     gross_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO, index=True)
 
@@ -209,7 +208,6 @@ class OutOfPocketPurchase(IdMixin, Base):
         ForeignKey("attachment.id"), index=True
     )
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

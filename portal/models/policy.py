@@ -24,4 +24,3 @@ class PolicyRule(IdMixin, TimestampMixin, Base):
     message: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -121,8 +121,6 @@ class PurchaseRequestLine(IdMixin, Base):
     sourcing_flagged: Mapped[bool] = mapped_column(
         Boolean, Computed(_warned_sql("off_contract", "non_preferred"), persisted=True)
     )
-    # A service request raised from a work order page: a double tap or a retry gives one line.
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     purchase_request: Mapped[PurchaseRequest] = relationship(back_populates="lines")
     suggested_vendor: Mapped[Vendor | None] = relationship()
@@ -140,8 +138,6 @@ class Approval(IdMixin, Base):
     reason: Mapped[str | None] = mapped_column(String(1000))
     over_budget: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The decision form's token: a double tap or a retry finds this row instead of deciding twice.
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     approver: Mapped[User] = relationship()
 
@@ -167,9 +163,6 @@ class PurchaseOrder(IdMixin, TimestampMixin, Base):
     # Recurring services: how often the work happens and how it is billed.
     service_frequency: Mapped[str | None] = mapped_column(String(40))
     billing_schedule: Mapped[str | None] = mapped_column(String(40))
-    # The "Create POs" post that made this PO: one post may make several POs (one per vendor),
-    # and the same post again (a double tap, a retry) finds them instead of ordering twice.
-    submission_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     vendor: Mapped[Vendor] = relationship()
     lines: Mapped[list[PurchaseOrderLine]] = relationship(

@@ -22,7 +22,6 @@ class GoodsReceipt(IdMixin, Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     packing_slip_ref: Mapped[str | None] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(String(1000))
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     lines: Mapped[list[GoodsReceiptLine]] = relationship(back_populates="goods_receipt")
 
@@ -42,6 +41,5 @@ class GoodsReceiptLine(IdMixin, Base):
     rejected_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     storeroom_id: Mapped[int | None] = mapped_column(ForeignKey("storeroom.id"))
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     goods_receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")

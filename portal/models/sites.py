@@ -45,7 +45,8 @@ class Location(IdMixin, Base):
     @property
     def path(self) -> str:
         """Site > building > area, for people."""
-        names, node = [], self
+        names: list[str] = []
+        node: Location | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent

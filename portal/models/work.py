@@ -69,7 +69,6 @@ class WorkRequest(IdMixin, Base):
     )
     reject_reason: Mapped[str | None] = mapped_column(String(500))
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
-    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("work_request.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -136,7 +135,6 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     site: Mapped[Site] = relationship()
     location: Mapped[Location | None] = relationship()
@@ -218,7 +216,6 @@ class WorkOrderComment(IdMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     author: Mapped[User] = relationship()
 
@@ -252,7 +249,6 @@ class LabourEntry(IdMixin, Base):
     cost_amount: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     user: Mapped[User] = relationship()
 
@@ -275,7 +271,6 @@ class PartLine(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(String(500))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="part_lines")
     item: Mapped[Item] = relationship()
@@ -291,4 +286,3 @@ class AuditFinding(IdMixin, Base):
     deadline_on: Mapped[date | None] = mapped_column(Date)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)

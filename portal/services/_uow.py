@@ -17,9 +17,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache, wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import Select, Table, bindparam, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -109,13 +109,14 @@ def _lock_sqlite(model: type[Base]) -> Select:
 
     Text, not update(): an ORM or Core UPDATE would also set onupdate columns (updated_at).
     """
-    table = model.__table__
+    table = cast(Table, model.__table__)
     names = ", ".join(f'"{column.name}"' for column in table.columns)
     statement = text(f'UPDATE "{table.name}" SET id = id WHERE id = :id RETURNING {names}')
-    return (
+    return cast(
+        Select,
         select(model)
         .from_statement(statement.columns(*table.columns))
-        .execution_options(populate_existing=True)
+        .execution_options(populate_existing=True),
     )
 
 
@@ -133,30 +134,32 @@ class FormAlreadyUsed(DomainError):
     """A submission id came back for a different kind of form (an old or tampered page)."""
 
 
-def submitted_once(kind: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+def submitted_once(
+    kind: str, *, actor: str = "actor"
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Make a use case idempotent on its `submission_id` keyword: the work is done once.
 
-    The wrapped function returns an ORM object (or a list of them, or None). The first post of
-    a form claims its submission id in the same transaction as the work; any later post of
-    that id, at once or after a retry, waits for the first to finish and gets what it made.
-    No submission id: no protection (scripts and jobs that need none).
+    The use case declares `submission_id: str | None = None` (so its signature says it takes
+    one) and returns an ORM object (or a list of them, or None). The first post of a form
+    claims its submission id in the same transaction as the work; any later post of that id,
+    at once or after a retry, waits for the first to finish and gets what it made. `actor`
+    names the keyword that holds the person acting (a submission id is theirs alone). No
+    submission id: no protection (scripts and jobs that need none).
     """
 
     def decorator(fn: Callable[P, T]) -> Callable[P, T]:
-        passes_id = "submission_id" in inspect.signature(fn).parameters
+        if "submission_id" not in inspect.signature(fn).parameters:
+            raise TypeError(f"{fn.__qualname__} must declare submission_id: str | None = None")
 
         @wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            submission_id = kwargs.pop("submission_id", None)
-            if passes_id:
-                kwargs["submission_id"] = submission_id
+            submission_id = kwargs.get("submission_id")
             if not submission_id:
                 return fn(*args, **kwargs)
             if not isinstance(submission_id, str) or not SUBMISSION_ID.match(submission_id):
                 raise FormAlreadyUsed("This form is out of date. Reload the page and try again.")
-            actor = kwargs.get("actor")
             with unit_of_work() as session:
-                claimed, earlier = _claim(session, kind, submission_id, actor)
+                claimed, earlier = _claim(session, kind, submission_id, kwargs.get(actor))
                 if not claimed:
                     return earlier
                 result = fn(*args, **kwargs)
@@ -211,9 +214,7 @@ def _remember(session: Session, submission_id: str, result: Any) -> None:
     else:
         stored = ["one", _identity(result)]
     session.execute(
-        Submission.__table__.update()
-        .where(Submission.submission_id == submission_id)
-        .values(result=stored)
+        update(Submission).where(Submission.submission_id == submission_id).values(result=stored)
     )
 
 
@@ -263,19 +264,3 @@ def submission_result(submission_id: str, *, kinds: Iterable[str]) -> Any:
     if row is None or row.kind not in set(kinds):
         return None
     return _load_result(session, row.result)
-
-
-def earlier_submission(session: Session, model: Any, submission_id: str | None) -> Any:
-    """The row an earlier post of the same form created, by the row's own submission_id column.
-
-    The older per-table way; features move to `submitted_once` and this goes with the last.
-    """
-    if not submission_id:
-        return None
-    return session.scalar(_by_submission(model), {"submission_id": submission_id})
-
-
-@cache
-def _by_submission(model: Any) -> Select:
-    """SELECT of `model` by submission id, built once per model."""
-    return select(model).where(model.submission_id == bindparam("submission_id"))

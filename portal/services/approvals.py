@@ -91,8 +91,10 @@ def _locked_request(session: Session, pr_id: int) -> PurchaseRequest:
     )
 
 
-@submitted_once("approve_purchase_request")
-def approve_purchase_request(pr_id: int, *, approver: User, reason: str | None = None) -> Approval:
+@submitted_once("approve_purchase_request", actor="approver")
+def approve_purchase_request(
+    pr_id: int, *, approver: User, reason: str | None = None, submission_id: str | None = None
+) -> Approval:
     """Record one approval; with enough distinct approvals the PR is approved (one transaction)."""
     with unit_of_work() as session:
         return record_approval(
@@ -100,8 +102,10 @@ def approve_purchase_request(pr_id: int, *, approver: User, reason: str | None =
         )
 
 
-@submitted_once("reject_purchase_request")
-def reject_purchase_request(pr_id: int, *, approver: User, reason: str | None) -> Approval:
+@submitted_once("reject_purchase_request", actor="approver")
+def reject_purchase_request(
+    pr_id: int, *, approver: User, reason: str | None, submission_id: str | None = None
+) -> Approval:
     """Reject the PR with a reason; its part lines go back to needing action (one transaction)."""
     with unit_of_work() as session:
         return record_rejection(

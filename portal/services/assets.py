@@ -19,7 +19,9 @@ def new_qr_token() -> str:
 
 
 @submitted_once("qr_rotation")
-def rotate_token(asset_id: int, *, actor: User, reason: str) -> Asset:
+def rotate_token(
+    asset_id: int, *, actor: User, reason: str, submission_id: str | None = None
+) -> Asset:
     """Give the asset a new QR token (the old label stops working); audited with the reason.
     One rotation per form submission: a double tap must not void the label just printed."""
     authorize(actor, Capability.rotate_qr_token)

@@ -321,7 +321,9 @@ def import_findings(csv_text: str, *, actor: User, submission_id: str | None) ->
 
 
 @submitted_once(FORM_KIND)
-def import_lines(lines: Sequence[RawFinding], *, actor: User) -> list[WorkOrder]:
+def import_lines(
+    lines: Sequence[RawFinding], *, actor: User, submission_id: str | None = None
+) -> list[WorkOrder]:
     """The same for findings typed line by line into the form (FindingsRejected names the
     lines); one import per form submission."""
     authorize(actor, Capability.import_audit_findings)

@@ -53,7 +53,9 @@ def check_may_start(session: Session, wo: WorkOrder) -> None:
 
 
 @submitted_once("assign_contractor")
-def assign_contractor(wo_id: int, *, vendor_id: int, actor: User) -> WorkOrder:
+def assign_contractor(
+    wo_id: int, *, vendor_id: int, actor: User, submission_id: str | None = None
+) -> WorkOrder:
     """Give the work to an outside contractor; blocked ones are refused, uncovered ones warned
     (`read_models.contractors.assignment_outcome` says which)."""
     authorize(actor, C.assign_contractor)
@@ -111,6 +113,7 @@ def request_service(
     unit_price: Decimal | str,
     actor: User,
     item_id: int | None = None,
+    submission_id: str | None = None,
 ) -> PurchaseRequestLine:
     """Raise a service PR line for the work order with the contractor and the agreed price.
 

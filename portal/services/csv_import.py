@@ -94,7 +94,9 @@ def run_import(
 
 
 @submitted_once(KIND)
-def _run(importer: Importer[T], data: bytes | str, *, actor: User) -> list[Any]:
+def _run(
+    importer: Importer[T], data: bytes | str, *, actor: User, submission_id: str | None = None
+) -> list[Any]:
     """The import itself, inside one unit of work; once per submission."""
     with unit_of_work() as session:
         checked = _checked(importer, session, data)

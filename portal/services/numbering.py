@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,7 @@ def next_number(session: Session, sequence: Sequence) -> str:
     return format_number(sequence, bump_counter(session, counter_key(sequence, year)), year)
 
 
-_counter = DocumentCounter.__table__
+_counter = cast(Table, DocumentCounter.__table__)
 # Built once: making and keying an UPDATE anew on every call cost more than running it, and
 # every audit event draws a number. Core, not ORM: the counter is never loaded as an object, so
 # there is no session state to keep in step (the session still autoflushes before it).

@@ -36,6 +36,7 @@ def submit_purchase(
     receipt: tuple[bytes, str] | None,
     actor: User,
     today: date | None = None,
+    submission_id: str | None = None,
 ) -> OutOfPocketPurchase:
     """Record what a technician bought with their own money on a work order, with the receipt
     photo; flagged for review. The same form posted twice records it once."""
@@ -100,7 +101,12 @@ def submit_purchase(
 
 @submitted_once("review_out_of_pocket")
 def review_purchase(
-    purchase_id: int, *, approve: bool, reason: str | None, actor: User
+    purchase_id: int,
+    *,
+    approve: bool,
+    reason: str | None,
+    actor: User,
+    submission_id: str | None = None,
 ) -> OutOfPocketPurchase:
     """Approve for reimbursement or refuse (a reason is needed); never one's own purchase.
 

@@ -45,12 +45,13 @@ from portal.services.purchase_orders import assess_lines, reload_lines
 S = PurchaseOrderStatus
 
 
-@submitted_once("create_purchase_orders")
+@submitted_once("create_purchase_orders", actor="buyer")
 def create_purchase_orders(
     pr_line_ids: list[int],
     *,
     buyer: User,
     vendor_overrides: dict[int, int] | None = None,
+    submission_id: str | None = None,
 ) -> list[PurchaseOrder]:
     """Turn approved PR lines into draft POs, one per vendor, in one step.
 

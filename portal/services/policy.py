@@ -71,6 +71,7 @@ def create_rule(
     item_kinds: list[str],
     message: str | None,
     actor: User,
+    submission_id: str | None = None,
 ) -> PolicyRule:
     """Add a rule to the policy (active at once); the same form posted twice adds it once."""
     authorize(actor, C.manage_policy)
@@ -123,6 +124,7 @@ def update_rule(
     message: str | None,
     actor: User,
     reason: str | None = None,
+    submission_id: str | None = None,
 ) -> PolicyRule:
     """Change a rule; the audit trail keeps each changed field before and after."""
     authorize(actor, C.manage_policy)
@@ -168,7 +170,12 @@ def update_rule(
 
 @submitted_once("set_policy_rule_active")
 def set_rule_active(
-    rule_id: int, *, active: bool, actor: User, reason: str | None = None
+    rule_id: int,
+    *,
+    active: bool,
+    actor: User,
+    reason: str | None = None,
+    submission_id: str | None = None,
 ) -> PolicyRule:
     """Deactivate (or bring back) a rule, on the locked row: a rule already so changes nothing."""
     authorize(actor, C.manage_policy)

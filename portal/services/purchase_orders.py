@@ -101,6 +101,7 @@ def update_draft(
     header: DraftHeader,
     lines: dict[int, rules.LineChange],
     actor: User,
+    submission_id: str | None = None,
 ) -> PurchaseOrder:
     """Change a draft's header and lines (price, discount, expected date, qty), audited."""
     authorize(actor, C.manage_purchase_orders)
@@ -193,7 +194,9 @@ def _refresh_warnings(session: Session, po: PurchaseOrder) -> list[str]:
 
 
 @submitted_once("approve_purchase_order")
-def approve_purchase_order(po_id: int, *, actor: User) -> PurchaseOrder:
+def approve_purchase_order(
+    po_id: int, *, actor: User, submission_id: str | None = None
+) -> PurchaseOrder:
     """Draft to approved: sourcing re-checked and stored per line, approved_at set, audited."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
@@ -226,7 +229,9 @@ def approve_in(session: Session, po: PurchaseOrder, *, actor: User) -> PurchaseO
 
 
 @submitted_once("issue_purchase_order")
-def issue_purchase_order(po_id: int, *, actor: User) -> PurchaseOrder:
+def issue_purchase_order(
+    po_id: int, *, actor: User, submission_id: str | None = None
+) -> PurchaseOrder:
     """Approved to issued (sent to the vendor): warnings stored again, issued_at set, audited."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
@@ -282,7 +287,12 @@ def _line_states(po: PurchaseOrder) -> dict[int, rules.LineState]:
 
 @submitted_once("revise_purchase_order")
 def revise_purchase_order(
-    po_id: int, *, changes: rules.RevisionChanges, reason: str, actor: User
+    po_id: int,
+    *,
+    changes: rules.RevisionChanges,
+    reason: str,
+    actor: User,
+    submission_id: str | None = None,
 ) -> PurchaseOrderRevision:
     """A numbered revision of an issued PO: lines as they were kept, changes audited with why."""
     authorize(actor, C.manage_purchase_orders)
@@ -372,7 +382,9 @@ def _add_lines(
 
 
 @submitted_once("cancel_purchase_order")
-def cancel_purchase_order(po_id: int, *, reason: str, actor: User) -> PurchaseOrder:
+def cancel_purchase_order(
+    po_id: int, *, reason: str, actor: User, submission_id: str | None = None
+) -> PurchaseOrder:
     """Cancel a PO nothing has arrived against; its request lines may be ordered again."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
@@ -413,7 +425,9 @@ def cancel_purchase_order(po_id: int, *, reason: str, actor: User) -> PurchaseOr
 
 
 @submitted_once("close_purchase_order")
-def close_purchase_order(po_id: int, *, reason: str | None, actor: User) -> PurchaseOrder:
+def close_purchase_order(
+    po_id: int, *, reason: str | None, actor: User, submission_id: str | None = None
+) -> PurchaseOrder:
     """Close a received PO, or one partly received when the rest will not come (say why)."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:

@@ -98,7 +98,7 @@ def _code_taken(session: Session, code: str, but_not: int | None = None) -> Vend
 
 
 @submitted_once("create_vendor")
-def create_vendor(draft: VendorDraft, *, actor: User) -> Vendor:
+def create_vendor(draft: VendorDraft, *, actor: User, submission_id: str | None = None) -> Vendor:
     """Add a vendor (active); the code is unique, so a retried post cannot make a second one."""
     authorize(actor, C.manage_vendors)
     values = _vendor_values(draft)
@@ -124,7 +124,9 @@ def create_vendor(draft: VendorDraft, *, actor: User) -> Vendor:
 
 
 @submitted_once("update_vendor")
-def update_vendor(vendor_id: int, draft: VendorDraft, *, actor: User) -> Vendor:
+def update_vendor(
+    vendor_id: int, draft: VendorDraft, *, actor: User, submission_id: str | None = None
+) -> Vendor:
     """Change a vendor's details; only what changed is audited, before and after."""
     authorize(actor, C.manage_vendors)
     values = _vendor_values(draft)
@@ -150,7 +152,9 @@ def update_vendor(vendor_id: int, draft: VendorDraft, *, actor: User) -> Vendor:
 
 
 @submitted_once("block_vendor")
-def block_vendor(vendor_id: int, *, reason: str, actor: User) -> Vendor:
+def block_vendor(
+    vendor_id: int, *, reason: str, actor: User, submission_id: str | None = None
+) -> Vendor:
     """Block a vendor with the reason in words; new PRs, POs and assignments refuse it."""
     authorize(actor, C.manage_vendors)
     why = rules.block_reason(reason)
@@ -173,7 +177,9 @@ def block_vendor(vendor_id: int, *, reason: str, actor: User) -> Vendor:
 
 
 @submitted_once("unblock_vendor")
-def unblock_vendor(vendor_id: int, *, actor: User, reason: str | None = None) -> Vendor:
+def unblock_vendor(
+    vendor_id: int, *, actor: User, reason: str | None = None, submission_id: str | None = None
+) -> Vendor:
     """Let a blocked vendor be used again; the old reason stays in the audit trail."""
     authorize(actor, C.manage_vendors)
     with unit_of_work() as session:
@@ -195,7 +201,9 @@ def unblock_vendor(vendor_id: int, *, actor: User, reason: str | None = None) ->
 
 
 @submitted_once("add_preferred_category")
-def add_preferred_category(vendor_id: int, *, category: str, actor: User) -> PreferredVendor:
+def add_preferred_category(
+    vendor_id: int, *, category: str, actor: User, submission_id: str | None = None
+) -> PreferredVendor:
     """Make the vendor a preferred source for an item category; twice is once."""
     authorize(actor, C.manage_vendors)
     name = rules.category_name(category)
@@ -223,7 +231,9 @@ def add_preferred_category(vendor_id: int, *, category: str, actor: User) -> Pre
 
 
 @submitted_once("remove_preferred_category")
-def remove_preferred_category(vendor_id: int, *, category: str, actor: User) -> Vendor:
+def remove_preferred_category(
+    vendor_id: int, *, category: str, actor: User, submission_id: str | None = None
+) -> Vendor:
     """The vendor is no longer preferred for the category; removing it twice is harmless."""
     authorize(actor, C.manage_vendors)
     with unit_of_work() as session:
@@ -287,7 +297,9 @@ def _reference_taken(session: Session, reference: str, but_not: int | None = Non
 
 
 @submitted_once("create_contract")
-def create_contract(vendor_id: int, draft: ContractDraft, *, actor: User) -> Contract:
+def create_contract(
+    vendor_id: int, draft: ContractDraft, *, actor: User, submission_id: str | None = None
+) -> Contract:
     """Add a contract for a vendor; the reference is unique, so a retry cannot make a second."""
     authorize(actor, C.manage_vendors)
     values = _contract_values(draft)
@@ -317,7 +329,9 @@ def create_contract(vendor_id: int, draft: ContractDraft, *, actor: User) -> Con
 
 
 @submitted_once("update_contract")
-def update_contract(contract_id: int, draft: ContractDraft, *, actor: User) -> Contract:
+def update_contract(
+    contract_id: int, draft: ContractDraft, *, actor: User, submission_id: str | None = None
+) -> Contract:
     """Change a contract's reference, title, dates or ceiling; before and after are audited."""
     authorize(actor, C.manage_vendors)
     values = _contract_values(draft)
@@ -351,6 +365,7 @@ def add_contract_price(
     uom: str,
     unit_price: Decimal,
     actor: User,
+    submission_id: str | None = None,
 ) -> ContractPrice:
     """Agree a unit price for one item (by part number) or a whole category, per unit."""
     authorize(actor, C.manage_vendors)
@@ -408,7 +423,9 @@ def add_contract_price(
 
 
 @submitted_once("remove_contract_price")
-def remove_contract_price(price_id: int, *, actor: User) -> Contract:
+def remove_contract_price(
+    price_id: int, *, actor: User, submission_id: str | None = None
+) -> Contract:
     """Take a price off its contract (audited with what it was); returns the contract."""
     authorize(actor, C.manage_vendors)
     with unit_of_work() as session:

@@ -85,7 +85,9 @@ class NewWorkOrder:
 
 
 @submitted_once("new_work_order")
-def create_work_order(draft: NewWorkOrder, *, actor: User | None) -> WorkOrder:
+def create_work_order(
+    draft: NewWorkOrder, *, actor: User | None, submission_id: str | None = None
+) -> WorkOrder:
     """Raise a work order (numbered, due by priority, audited); one per form submission."""
     authorize(actor, C.raise_work_order)
     with unit_of_work() as session:
@@ -190,7 +192,12 @@ def add_work_order(session: Session, draft: NewWorkOrder, *, actor: User | None)
 
 @submitted_once("work_order_move")
 def change_status(
-    wo_id: int, target: WorkOrderStatus, *, actor: User | None, reason: str | None = None
+    wo_id: int,
+    target: WorkOrderStatus,
+    *,
+    actor: User | None,
+    reason: str | None = None,
+    submission_id: str | None = None,
 ) -> WorkOrder:
     """A person moves a work order (start, complete, close...): the move needs its capability
     (permissions.MOVE_CAPABILITY) and, for a technician, work that is theirs or nobody's."""
@@ -291,7 +298,9 @@ def on_parts_arrived(session: Session, event: Event) -> None:
 
 
 @submitted_once("work_order_assign")
-def assign(wo_id: int, *, assignee_user_id: int, actor: User) -> WorkOrder:
+def assign(
+    wo_id: int, *, assignee_user_id: int, actor: User, submission_id: str | None = None
+) -> WorkOrder:
     """Give the work to a person (a technician may take work that is nobody's); an approved
     (or still requested) work order becomes assigned."""
     with unit_of_work() as session:
@@ -327,7 +336,12 @@ def assign(wo_id: int, *, assignee_user_id: int, actor: User) -> WorkOrder:
 
 @submitted_once("work_order_note")
 def add_comment(
-    wo_id: int, *, body: str, actor: User, photo: tuple[bytes, str] | None = None
+    wo_id: int,
+    *,
+    body: str,
+    actor: User,
+    photo: tuple[bytes, str] | None = None,
+    submission_id: str | None = None,
 ) -> WorkOrderComment:
     """A note (and maybe a photo) on a work order; one per form submission. The read-only
     auditor never writes one."""
@@ -377,6 +391,7 @@ def log_labour(
     actor: User,
     note: str | None = None,
     default_rate: Decimal = Decimal("40.00"),
+    submission_id: str | None = None,
 ) -> LabourEntry:
     """Hours worked at the person's rate: labour cost on the WO; one entry per submission."""
     authorize(actor, C.work_on_work_order)
@@ -413,7 +428,9 @@ def log_labour(
 
 
 @submitted_once("work_order_step")
-def toggle_step(wo_id: int, step_id: int, *, done: bool, actor: User) -> ChecklistItem:
+def toggle_step(
+    wo_id: int, step_id: int, *, done: bool, actor: User, submission_id: str | None = None
+) -> ChecklistItem:
     """Tick or untick one step of the instructions."""
     with unit_of_work() as session:
         wo = locked(session, WorkOrder, wo_id, missing=f"Work order {wo_id} does not exist.")
@@ -436,7 +453,9 @@ def toggle_step(wo_id: int, step_id: int, *, done: bool, actor: User) -> Checkli
 
 
 @submitted_once("downtime")
-def record_downtime(wo_id: int, *, event: str, actor: User) -> WorkOrder:
+def record_downtime(
+    wo_id: int, *, event: str, actor: User, submission_id: str | None = None
+) -> WorkOrder:
     """The asset went down now ('down') or is back up now ('up'), for downtime reports."""
     if event not in ("down", "up"):
         raise DomainError("Say whether the asset went down or came back up.")

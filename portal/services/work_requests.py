@@ -84,8 +84,6 @@ def submit_request(draft: PublicRequest, *, submission_id: str | None) -> WorkRe
             urgency=Priority(draft.urgency),
             status=R.new,
             tracking_token=secrets.token_urlsafe(24),
-            # The column is NOT NULL until the per-table submission ids are dropped.
-            submission_id=submission_id or secrets.token_hex(16),
             created_at=utcnow(),
         )
         session.add(wr)
@@ -168,7 +166,9 @@ def _require_new(session: Session, wr: WorkRequest) -> None:
 
 
 @submitted_once("triage_accept")
-def accept_request(wr_id: int, *, actor: User, note: str | None = None) -> WorkRequest:
+def accept_request(
+    wr_id: int, *, actor: User, note: str | None = None, submission_id: str | None = None
+) -> WorkRequest:
     """Accept a waiting request into a new work order; a second tap changes nothing."""
     authorize(actor, Capability.triage_work_requests)
     with unit_of_work() as session:
@@ -234,7 +234,9 @@ def _work_order_description(wr: WorkRequest) -> str:
 
 
 @submitted_once("triage_reject")
-def reject_request(wr_id: int, *, actor: User, reason: str) -> WorkRequest:
+def reject_request(
+    wr_id: int, *, actor: User, reason: str, submission_id: str | None = None
+) -> WorkRequest:
     """Reject a waiting request with a reason the person who reported it will read."""
     authorize(actor, Capability.triage_work_requests)
     reason = (reason or "").strip()
@@ -265,7 +267,14 @@ def reject_request(wr_id: int, *, actor: User, reason: str) -> WorkRequest:
 
 
 @submitted_once("triage_merge")
-def merge_request(wr_id: int, *, into_id: int, actor: User, note: str | None = None) -> WorkRequest:
+def merge_request(
+    wr_id: int,
+    *,
+    into_id: int,
+    actor: User,
+    note: str | None = None,
+    submission_id: str | None = None,
+) -> WorkRequest:
     """Merge a waiting duplicate into an earlier request of the same site; its tenant follows it."""
     authorize(actor, Capability.triage_work_requests)
     with unit_of_work() as session:

@@ -20,7 +20,9 @@ calls: list[str] = []
 
 
 @submitted_once("test_site")
-def make_named_site(code: str, *, actor: User, fail: bool = False) -> Site:
+def make_named_site(
+    code: str, *, actor: User, fail: bool = False, submission_id: str | None = None
+) -> Site:
     """A use case for the tests: makes a site, counting each time the work really runs."""
     with unit_of_work() as session:
         calls.append(code)
@@ -87,13 +89,21 @@ def test_a_submission_id_reused_by_another_kind_of_form_is_refused(database):
     submission = uuid.uuid4().hex
 
     @submitted_once("another_form")
-    def other_form(*, actor):
+    def other_form(*, actor, submission_id=None):
         with unit_of_work():
             return make_site(database)
 
     make_named_site("D1", actor=user, submission_id=submission)
     with pytest.raises(FormAlreadyUsed):
         other_form(actor=user, submission_id=submission)
+
+
+def test_a_use_case_that_does_not_declare_the_submission_id_is_refused_at_once():
+    with pytest.raises(TypeError, match="must declare submission_id"):
+
+        @submitted_once("careless")
+        def careless(*, actor):
+            return None
 
 
 @pytest.mark.parametrize("bad", ["x", "a" * 65, "bad id with spaces", "\x00" * 10])

@@ -49,9 +49,9 @@ def _maybe_url(endpoint: str, **values) -> str | None:
 
 
 @bp.app_template_global()
-def maverick_documents(row: maverick.Row) -> list[tuple[str, str | None]]:
+def maverick_documents(row: maverick.Row) -> list[tuple[str | None, str | None]]:
     """(label, link or None) for each document behind a report row."""
-    docs: list[tuple[str, str | None]] = []
+    docs: list[tuple[str | None, str | None]] = []
     if row.wo_id:
         anchor = "#out-of-pocket" if row.oop_id else ""
         docs.append((row.wo_number, url_for("work_orders.detail", wo_id=row.wo_id) + anchor))
