@@ -135,7 +135,9 @@ def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
         added = parts.add_part_line(
             wo.id, item_id=item_id, qty=qty, actor=u["tech"], submission_id=uuid.uuid4().hex
         )
-        requests.mark_part_line_unavailable(added.id, actor=u["tech"])
+        requests.mark_part_line_unavailable(
+            added.id, actor=u["tech"], submission_id=uuid.uuid4().hex
+        )
     steps["3 parts unavailable"] += clock() - t
 
     t = clock()

@@ -75,10 +75,8 @@ def raise_pr(database, requester, *, price: str, qty: str = "1", budget: str = "
     added = parts.add_part_line(
         wo.id, item_id=item.id, qty=qty, actor=requester, submission_id=uuid.uuid4().hex
     )
-    outcome = purchase_requests.mark_part_line_unavailable(added.id, actor=requester)
-    pr = database.session.scalar(
-        select(PurchaseRequest).where(PurchaseRequest.number == outcome.purchase_request_number)
-    )
+    made = purchase_requests.mark_part_line_unavailable(added.id, actor=requester)
+    pr = database.session.get(PurchaseRequest, made.purchase_request_id)
     return pr, wo, added.id
 
 
@@ -262,7 +260,7 @@ def test_a_rejection_says_why_and_the_part_is_needed_again(database, login_as, p
     assert 'pr-status-rejected">Rejected<' in wo_page.text
     assert "Mark unavailable" in wo_page.text  # the technician can ask again
     again = purchase_requests.mark_part_line_unavailable(line_id, actor=people.tech)
-    assert again.purchase_request_number != pr.number
+    assert again.purchase_request_id != pr.id
 
 
 def test_a_decided_request_takes_no_more_decisions(database, login_as, people):

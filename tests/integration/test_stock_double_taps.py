@@ -25,6 +25,7 @@ from portal.models import (
     GoodsReceipt,
     PartLine,
     PaymentExport,
+    PurchaseRequest,
     PurchaseRequestLine,
     Reservation,
     Site,
@@ -255,6 +256,19 @@ def test_a_double_tapped_mark_unavailable_requests_once(taps):
         taps, tech.id, f"/part-lines/{line_id}/unavailable", {"submission_id": sid()}
     )
     assert same_redirect(answers).endswith(f"/work-orders/{wo.id}")
+    assert count(PurchaseRequestLine) == 1 and audited("purchase_request.raised") == 1
+
+
+def test_a_double_tapped_mark_unavailable_tells_both_taps_what_it_requested(taps):
+    tech, wo, item, _store = _parts_world(on_hand="0")
+    line_id = _line(tech, wo, item)
+    texts = tap_twice_with_htmx(
+        taps, tech.id, f"/part-lines/{line_id}/unavailable", {"submission_id": sid()}
+    )
+    number = db.session.scalar(select(PurchaseRequest.number))
+    said = f"Requested 2 EA of {item.part_number} on {number}."
+    assert all(said in text for text in texts)
+    assert not any("already requested" in text for text in texts)
     assert count(PurchaseRequestLine) == 1 and audited("purchase_request.raised") == 1
 
 
