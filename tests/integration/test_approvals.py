@@ -365,6 +365,18 @@ def test_an_admin_grants_budget_authority_on_the_users_page(database, login_as, 
     )
 
 
+def test_the_users_page_offers_budget_authority_to_whoever_may_approve_but_never_to_oneself(
+    database, login_as, people
+):
+    admin = make_user(database, roles=["admin"], full_name="Ada Self")
+    make_user(database, roles=["admin"], full_name="Other Admin")  # admins approve requests too
+    page = login_as(admin).get("/admin/users").text
+    assert 'Grant<span class="visually-hidden"> budget authority for Other Admin' in page
+    assert "budget authority for Ada Self" not in page  # the service refuses one's own
+    assert "(another administrator changes it)" in page
+    assert "budget authority for Tomás Rivera" not in page  # a technician approves nothing
+
+
 def test_pr_page_and_waiting_list_do_not_grow_with_lines_or_requests(
     database, people, login_as, count_statements
 ):
