@@ -68,6 +68,7 @@ def build_world() -> dict:
         )
         for name, role in (
             ("tech", Role.technician),
+            ("supervisor", Role.supervisor),
             ("approver", Role.approver),
             ("buyer", Role.buyer),
             ("storekeeper", Role.storekeeper),
@@ -122,9 +123,14 @@ def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
         actor=u["tech"],
         submission_id=uuid.uuid4().hex,
     )
-    for status in (WorkOrderStatus.approved, WorkOrderStatus.assigned, WorkOrderStatus.in_progress):
+    moves = (  # a supervisor approves the work (domain/permissions), its technician does it
+        (WorkOrderStatus.approved, u["supervisor"]),
+        (WorkOrderStatus.assigned, u["tech"]),
+        (WorkOrderStatus.in_progress, u["tech"]),
+    )
+    for status, mover in moves:
         if wo.status is not status:
-            wo = work_orders.change_status(wo.id, status, actor=u["tech"])
+            wo = work_orders.change_status(wo.id, status, actor=mover)
     steps["work order"] += clock() - t
 
     # Quantities differ per flow, so no two invoices look alike (same vendor, amount and date
@@ -135,7 +141,9 @@ def one_flow(n: int, world: dict, steps: dict[str, float]) -> int:
         added = parts.add_part_line(
             wo.id, item_id=item_id, qty=qty, actor=u["tech"], submission_id=uuid.uuid4().hex
         )
-        requests.mark_part_line_unavailable(added.id, actor=u["tech"])
+        requests.mark_part_line_unavailable(
+            added.id, actor=u["tech"], submission_id=uuid.uuid4().hex
+        )
     steps["3 parts unavailable"] += clock() - t
 
     t = clock()

@@ -30,6 +30,8 @@ class NavItem:
     prefix: str = ""
 
 
+# Whether a tab is shown at all is the view's capability (may_open) and the item's; `lead_roles`
+# only orders the tabs a person may open, their own desk first (a layout choice, not a rule).
 # The bottom bar holds at most this many tabs; past that, the last tab is "More" (/menu), which
 # lists every section the person may open.
 BOTTOM_TABS = 5

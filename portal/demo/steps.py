@@ -33,7 +33,6 @@ from portal.models import (
     OutOfPocketPurchase,
     PurchaseOrder,
     PurchaseOrderLine,
-    PurchaseRequest,
     PurchaseRequestLine,
     Site,
     User,
@@ -126,18 +125,12 @@ def request_part(
 ) -> int:
     """A part line marked unavailable: its purchase request line; the purchase request's id."""
     line_id = add_part(demo, wo_id, part_number, qty, actor=actor)
-    outcome = purchase_requests.mark_part_line_unavailable(
+    made = purchase_requests.mark_part_line_unavailable(
         line_id, actor=actor, reason=reason, today=today
     )
-    return pr_id_of(demo.session, outcome.purchase_request_number)
-
-
-def pr_id_of(session: Session, number: str | None) -> int:
-    """The id of the purchase request numbered `number`."""
-    pr_id = session.scalar(select(PurchaseRequest.id).where(PurchaseRequest.number == number))
-    if pr_id is None:
-        raise LookupError(f"no purchase request {number}")
-    return pr_id
+    if not isinstance(made, PurchaseRequestLine):
+        raise LookupError(f"nothing of {part_number} was missing on work order {wo_id}")
+    return made.purchase_request_id
 
 
 def pr_line_ids(session: Session, pr_id: int) -> list[int]:

@@ -137,9 +137,10 @@ def due_at(priority: Priority, raised_at: datetime) -> datetime:
     return raised_at + RESPONSE_TIMES[Priority(priority)]
 
 
-def initial_status(*, raised_by_supervisor: bool, has_assignee: bool) -> WorkOrderStatus:
-    """Supervisors' work starts approved (assigned if someone is named); others' is requested."""
-    if not raised_by_supervisor:
+def initial_status(*, raised_by_approver: bool, has_assignee: bool) -> WorkOrderStatus:
+    """Work raised by someone who may approve work (a supervisor) starts approved, or assigned
+    if someone is named; anyone else's is requested."""
+    if not raised_by_approver:
         return WorkOrderStatus.requested
     return WorkOrderStatus.assigned if has_assignee else WorkOrderStatus.approved
 

@@ -87,6 +87,9 @@ def home_board(user: User, show: str = "all", *, now: datetime | None = None) ->
     session = current_session()
     board = HomeBoard(show=show if show in QUEUE_FILTERS else "all")
     now = now or utcnow()
+    # Which queue a person's home page leads with is a choice made for them, not a permission:
+    # a technician (who is not also a supervisor) sees their own work first, the others the
+    # team's; either way they may open every work order their capabilities allow.
     team_view = user.has_role(Role.supervisor) or not user.has_role(Role.technician)
     mine = None if team_view else user
     board.queue_title = "Open work" if team_view else "My work"

@@ -21,6 +21,7 @@ from portal.domain.work_orders import WorkOrderStatus
 from portal.models import (
     Item,
     PartLine,
+    PurchaseRequest,
     PurchaseRequestLine,
     Reservation,
     StockLevel,
@@ -422,3 +423,32 @@ def issued(line_id: int, movements: list[StockMovement]) -> Outcome:
     return Outcome.of(
         line, f"Issued {amount_text(total_qty, item)}: {format_money(total_cost)} on {number}."
     )
+
+
+def requested(line_id: int, made: PurchaseRequestLine | PartLine) -> Outcome:
+    """What Mark unavailable did (`made`: the PR line it raised, or the part line itself when
+    nothing was missing), in words; the policy's reasons for a PO come with it."""
+    session = current_session()
+    line = _line(session, line_id)
+    part_number = line.item.part_number
+    if isinstance(made, PurchaseRequestLine):
+        number = session.scalar(
+            select(PurchaseRequest.number).where(PurchaseRequest.id == made.purchase_request_id)
+        )
+        said = f"Requested {amount_text(made.qty, line.item)} on {number}."
+        decisions = policy_rules.decision_texts(made.policy_warnings)
+        if decisions:
+            said += " " + " ".join(decisions)
+        tone = "warning" if decisions else "success"
+        return Outcome.of(line, said, tone=tone, purchase_request_number=number)
+    earlier = session.scalar(  # nothing was missing: was it requested already?
+        select(PurchaseRequest.number)
+        .join(PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id)
+        .where(PurchaseRequestLine.part_line_id == line.id)
+        .order_by(PurchaseRequestLine.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        said = f"{part_number} is already requested on {earlier}."
+        return Outcome.of(line, said, tone="info", purchase_request_number=earlier)
+    return Outcome.of(line, f"Nothing of {part_number} is missing.", tone="info")

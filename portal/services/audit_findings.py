@@ -208,32 +208,13 @@ class PreviewRow:
 
 @dataclass
 class Preview:
-    """A dry run of a file: what every row would make and what stops it; nothing written."""
+    """A dry run of a file: what every row would make and what stops it; nothing written.
+    `summary` is what every import's page shows (csv_import.Summary); `rows` are this
+    import's cards."""
 
     csv_text: str
+    summary: csv_import.Summary
     rows: list[PreviewRow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # the file's own, not a row's
-    warnings: list[str] = field(default_factory=list)  # worth a look, not stopping the import
-
-    @property
-    def checked(self) -> int:
-        """How many rows were checked."""
-        return len(self.rows)
-
-    @property
-    def ready(self) -> int:
-        """How many rows would become work orders."""
-        return sum(1 for row in self.rows if row.ok)
-
-    @property
-    def bad_rows(self) -> list[PreviewRow]:
-        """Rows with problems, in file order."""
-        return [row for row in self.rows if not row.ok]
-
-    @property
-    def ok(self) -> bool:
-        """True when the file can be imported as it is."""
-        return not self.problems and bool(self.rows) and not self.bad_rows
 
     @property
     def shown(self) -> list[PreviewRow]:
@@ -274,23 +255,20 @@ def preview_findings(csv_text: str) -> Preview:
     """Dry run of an audit CSV: every row's would-be work order or problems; nothing written."""
     result = csv_import.preview(IMPORTER, csv_text)
     by_row = result.problems_by_row()
-    preview = Preview(csv_text=csv_text, problems=by_row.pop(None, []))
-    read = {parsed.row for parsed in result.rows}
-    rows = [_preview_row(parsed, by_row.get(parsed.row, [])) for parsed in result.rows]
-    rows += [  # rows the reader could not take (text past the header, an overlong cell)
-        PreviewRow(number, f"Row {number}", "", "", None, None, None, None, (), tuple(words))
-        for number, words in by_row.items()
-        if number is not None and number not in read and number > 1
-    ]
-    preview.problems += [f"Row 1: {m}" for m in by_row.get(1, [])]  # the header's own
-    preview.rows = sorted(rows, key=lambda row: row.row)
     references = {
         p.value.check.finding.audit_reference
         for p in result.rows
         if p.value.check is not None and p.value.check.finding is not None
     }
-    preview.warnings = _earlier_imports_warning(current_session(), references)
-    return preview
+    summary = result.summary(warnings=_earlier_imports_warning(current_session(), references))
+    read = {parsed.row for parsed in result.rows}
+    rows = [_preview_row(parsed, by_row.get(parsed.row, [])) for parsed in result.rows]
+    rows += [  # rows the reader could not take (text past the header, an overlong cell)
+        PreviewRow(bad.row, bad.label, "", "", None, None, None, None, (), bad.problems)
+        for bad in summary.bad_rows
+        if bad.row not in read
+    ]
+    return Preview(csv_text=csv_text, summary=summary, rows=sorted(rows, key=lambda r: r.row))
 
 
 def _earlier_imports_warning(session: Session, references: set[str]) -> list[str]:

@@ -6,6 +6,10 @@ exist, natural keys already there), and how the rows are written. This module do
 for every import the same way: the dry run names every bad row; the real run re-checks the
 file, writes nothing if any row is bad, writes every row in one transaction otherwise, and a
 second post of the same form gets the first import's result.
+
+The pages are shared too: `Preview.summary()` is what templates/imports/_summary.html shows,
+the upload form is portal/forms.CsvUploadForm (templates/imports/_upload_form.html) and the
+confirmation portal/forms.ConfirmImportForm.
 """
 
 from __future__ import annotations
@@ -51,6 +55,37 @@ class Importer(Generic[T]):
         return csv_text(self.spec.columns, self.example)
 
 
+@dataclass(frozen=True)
+class BadRow:
+    """A row of the file that stops the import, with everything wrong with it."""
+
+    row: int
+    problems: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """How the page names the row: as a spreadsheet numbers it (the header is row 1)."""
+        return f"Row {self.row}"
+
+
+@dataclass
+class Summary:
+    """The dry run in numbers and words, as every import's page shows it
+    (templates/imports/_summary.html): rows checked and ready, the file's own problems, every
+    bad row by name, and warnings that do not stop the import."""
+
+    checked: int
+    ready: int
+    problems: list[str]
+    bad_rows: list[BadRow]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be imported as it is."""
+        return not self.problems and self.checked > 0 and not self.bad_rows
+
+
 @dataclass
 class Preview(Generic[T]):
     """What an import would do: the good rows, and every problem by row."""
@@ -58,14 +93,24 @@ class Preview(Generic[T]):
     rows: list[Parsed[T]]
     problems: list[RowProblem]
 
-    @property
-    def ok(self) -> bool:
-        """True when the file would import as it is."""
-        return not self.problems and bool(self.rows)
-
     def problems_by_row(self) -> dict[int | None, list[str]]:
         """Messages grouped by row number (None: the file as a whole)."""
         return ImportRefused(self.problems).by_row() if self.problems else {}
+
+    def summary(self, warnings: Sequence[str] = ()) -> Summary:
+        """The page's summary: rows the reader could not take count as checked and bad; the
+        header's problems (row 1) are the file's own."""
+        by_row = self.problems_by_row()
+        file_problems = by_row.get(None, []) + [f"Row 1: {m}" for m in by_row.get(1, [])]
+        bad = {number: words for number, words in by_row.items() if number and number > 1}
+        read = {parsed.row for parsed in self.rows}
+        return Summary(
+            checked=len(read | set(bad)),
+            ready=len(read - set(bad)),
+            problems=file_problems,
+            bad_rows=[BadRow(number, tuple(bad[number])) for number in sorted(bad)],
+            warnings=list(warnings),
+        )
 
 
 def _checked(importer: Importer[T], session: Session, data: bytes | str) -> Preview[T]:

@@ -142,13 +142,6 @@ def preview_import(data: bytes | str) -> Preview[CsvRow]:
     return csv_import.preview(INVOICES, data)
 
 
-def rows_checked(preview: Preview[CsvRow]) -> int:
-    """How many rows of the file were read, good or bad (the header is not one of them)."""
-    read = {parsed.row for parsed in preview.rows}
-    bad = {p.row for p in preview.problems if p.row is not None and p.row > 1}
-    return len(read | bad)
-
-
 def invoice_count(preview: Preview[CsvRow]) -> int:
     """How many invoices the previewed rows make."""
     return len({parsed.value.key for parsed in preview.rows})

@@ -29,8 +29,6 @@ from portal.models import (
     User,
     WorkOrder,
 )
-from portal.read_models.parts import Outcome as Outcome  # purchase requests answer with it
-from portal.read_models.parts import amount_text as amount_text
 from portal.read_models.parts import stock_by_item, uncovered
 from portal.services import audit, stock
 from portal.services._uow import locked, submitted_once, unit_of_work

@@ -37,17 +37,25 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, policy
-from portal.services._uow import locked, unit_of_work
+from portal.services._uow import locked, submitted_once, unit_of_work
 from portal.services.authz import authorize, authorize_on_work_order
 from portal.services.messagebus import publish
 from portal.services.numbering import next_number
-from portal.services.parts import Outcome, amount_text, restatus, uncovered
+from portal.services.parts import restatus, uncovered
 
 
+@submitted_once("part_line.unavailable")
 def mark_part_line_unavailable(
-    line_id: int, *, actor: User, reason: str | None = None, today: date | None = None
-) -> Outcome:
-    """Request what the line is missing on the work order's open PR; the WO waits for parts."""
+    line_id: int,
+    *,
+    actor: User,
+    reason: str | None = None,
+    today: date | None = None,
+    submission_id: str | None = None,
+) -> PurchaseRequestLine | PartLine:
+    """Request what the line is missing on the work order's open PR; the WO waits for parts.
+    Returns the PR line raised, or the part line when nothing of it was missing
+    (read_models.parts.requested says which in words); a double tap requests once."""
     with unit_of_work() as session:
         wo_id = session.scalar(_WORK_ORDER_OF_LINE, {"line_id": line_id})
         if wo_id is None:
@@ -56,8 +64,8 @@ def mark_part_line_unavailable(
         wo = locked(session, WorkOrder, wo_id)
         authorize_on_work_order(actor, C.plan_parts, wo)
         line = locked(session, PartLine, line_id)
-        outcome = request_missing(session, line, wo=wo, actor=actor, reason=reason, today=today)
-    return outcome
+        made = request_missing(session, line, wo=wo, actor=actor, reason=reason, today=today)
+    return made or line
 
 
 def request_missing(
@@ -68,15 +76,15 @@ def request_missing(
     actor: User,
     reason: str | None = None,
     today: date | None = None,
-) -> Outcome:
+) -> PurchaseRequestLine | None:
     """Raise a PR line for what the line is missing inside the caller's transaction (the use case
-    calling it checks whose work order it is)."""
+    calling it checks whose work order it is); None when nothing is missing."""
     authorize(actor, C.plan_parts)
     item = line.item
     rules.check_may_take_stock_or_buy(wo.status)
     missing = uncovered(line)
     if missing <= 0:
-        return _nothing_missing(session, line, item)
+        return None
     now = utcnow()
     pr, new = open_request(session, wo), False
     if pr is None:
@@ -87,7 +95,8 @@ def request_missing(
         _need(item, missing, source, preferred_ids, _vendor_name(session, source.vendor_id, names)),
     )
     warnings: list[str | dict] = [*source.warnings, *(d.as_dict() for d in decisions)]
-    session.add(_line_for(pr, line, item, missing, source, warnings))
+    pr_line = _line_for(pr, line, item, missing, source, warnings)
+    session.add(pr_line)
     po_before = pr.po_required
     if policy_rules.po_required(decisions):
         pr.po_required = True
@@ -123,15 +132,7 @@ def request_missing(
             reason=f"Waiting for {item.part_number} on {pr.number}",
         ),
     )
-    said = f"Requested {amount_text(missing, item)} on {pr.number}."
-    if decisions:
-        said += " " + " ".join(d.text for d in decisions)
-    return Outcome.of(
-        line,
-        said,
-        tone="warning" if decisions else "success",
-        purchase_request_number=pr.number,
-    )
+    return pr_line
 
 
 def _line_for(
@@ -163,25 +164,6 @@ def _why_bought(item: Item, wo: WorkOrder) -> str:
     if item.kind is ItemKind.stock:
         return f"{item.part_number} not in stock for {wo.number}"
     return f"{item.part_number} is bought when needed, for {wo.number}"
-
-
-def _nothing_missing(session: Session, line: PartLine, item: Item) -> Outcome:
-    """Nothing of the line is missing: say where it was requested already, if it was."""
-    earlier = session.scalar(
-        select(PurchaseRequest.number)
-        .join(PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id)
-        .where(PurchaseRequestLine.part_line_id == line.id)
-        .order_by(PurchaseRequestLine.id.desc())
-        .limit(1)
-    )
-    if earlier is not None:
-        return Outcome.of(
-            line,
-            f"{item.part_number} is already requested on {earlier}.",
-            tone="info",
-            purchase_request_number=earlier,
-        )
-    return Outcome.of(line, f"Nothing of {item.part_number} is missing.", tone="info")
 
 
 def _need(

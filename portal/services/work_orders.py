@@ -22,7 +22,6 @@ from portal.domain.events import Event, PartsArrived, WorkOrderMoved
 from portal.domain.money import money, quantity
 from portal.domain.numbering import Sequence
 from portal.domain.permissions import MOVE_CAPABILITY, Capability, oversees_work
-from portal.domain.roles import Role
 from portal.domain.uploads import check_photo
 from portal.domain.work_orders import (
     Priority,
@@ -129,7 +128,7 @@ def add_work_order(session: Session, draft: NewWorkOrder, *, actor: User | None)
     now = utcnow()
     priority = Priority(draft.priority)
     status = draft.status or initial_status(
-        raised_by_supervisor=actor is not None and actor.has_role(Role.supervisor),
+        raised_by_approver=actor is not None and actor.can(C.approve_work_order),
         has_assignee=bool(
             draft.assignee_user_id or draft.assignee_team_id or draft.assignee_vendor_id
         ),

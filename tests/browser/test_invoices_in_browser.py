@@ -103,3 +103,33 @@ def test_clerk_invoice_over_received_is_held_then_released_by_a_late_receipt(pag
     )
     assert sum(content.count(",BR-500,") for content in contents) == 1
     assert page.js_errors == []
+
+
+def test_clerk_checks_an_invoice_file_fixes_a_row_and_imports_it(page, live_server):
+    """The invoice import on the pages every import shares: the bad row named in the summary,
+    no import button until the file is right, then one invoice entered and matched."""
+    po = live_server.query(_new_po)
+    sign_in(page, "ap_clerk")
+    page.goto("/invoices/import")
+    day = date.today().isoformat()
+    header = "po_number,invoice_number,invoice_date,type,po_line,qty,unit_price,freight,tax\n"
+    bad = f"{header}{po['number']},CSV-77,{day},invoice,9,2,10.00,,\n"
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad.encode()}],
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("#import-summary")).to_have_text("1 row checked")
+    expect(page.locator("#row-problems")).to_contain_text(f"Row 2: {po['number']} has no line 9")
+    expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    full_height_screenshot(page, "invoice-import-bad-row")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Or paste the rows, header first").fill(bad.replace(",9,2,", ",1,2,"))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator(".audit-ready")).to_have_text("1 ready")
+    page.get_by_role("button", name="Import 1 invoice").click()
+    page.wait_for_url(re.compile(r".*/invoices/$"))
+    expect(page.locator(".flash-success")).to_contain_text("Imported 1 invoice: 1 matched")
+    assert page.js_errors == []

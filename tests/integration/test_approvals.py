@@ -75,10 +75,8 @@ def raise_pr(database, requester, *, price: str, qty: str = "1", budget: str = "
     added = parts.add_part_line(
         wo.id, item_id=item.id, qty=qty, actor=requester, submission_id=uuid.uuid4().hex
     )
-    outcome = purchase_requests.mark_part_line_unavailable(added.id, actor=requester)
-    pr = database.session.scalar(
-        select(PurchaseRequest).where(PurchaseRequest.number == outcome.purchase_request_number)
-    )
+    made = purchase_requests.mark_part_line_unavailable(added.id, actor=requester)
+    pr = database.session.get(PurchaseRequest, made.purchase_request_id)
     return pr, wo, added.id
 
 
@@ -262,7 +260,7 @@ def test_a_rejection_says_why_and_the_part_is_needed_again(database, login_as, p
     assert 'pr-status-rejected">Rejected<' in wo_page.text
     assert "Mark unavailable" in wo_page.text  # the technician can ask again
     again = purchase_requests.mark_part_line_unavailable(line_id, actor=people.tech)
-    assert again.purchase_request_number != pr.number
+    assert again.purchase_request_id != pr.id
 
 
 def test_a_decided_request_takes_no_more_decisions(database, login_as, people):
@@ -365,6 +363,18 @@ def test_an_admin_grants_budget_authority_on_the_users_page(database, login_as, 
         .status_code
         == 403
     )
+
+
+def test_the_users_page_offers_budget_authority_to_whoever_may_approve_but_never_to_oneself(
+    database, login_as, people
+):
+    admin = make_user(database, roles=["admin"], full_name="Ada Self")
+    make_user(database, roles=["admin"], full_name="Other Admin")  # admins approve requests too
+    page = login_as(admin).get("/admin/users").text
+    assert 'Grant<span class="visually-hidden"> budget authority for Other Admin' in page
+    assert "budget authority for Ada Self" not in page  # the service refuses one's own
+    assert "(another administrator changes it)" in page
+    assert "budget authority for Tomás Rivera" not in page  # a technician approves nothing
 
 
 def test_pr_page_and_waiting_list_do_not_grow_with_lines_or_requests(

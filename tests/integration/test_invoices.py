@@ -3,6 +3,7 @@ CSV import, payment export and the exceptions queue."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from datetime import date, timedelta
@@ -250,6 +251,8 @@ def test_csv_with_one_bad_row_writes_nothing_and_names_the_row(database, login_a
     client = login_as(people["clerk"])
     preview = client.post("/invoices/import/preview", data={"text": bad})
     assert preview.status_code == 422
+    assert "3 rows checked" in preview.text and "1 ready" in preview.text
+    assert "2 with problems" in preview.text and 'id="confirm-import"' not in preview.text
     assert f"Row 3: {po.number} has no line 7" in preview.text
     assert "Row 4: qty must be a number like 12.50, not &#39;abc&#39;" in preview.text
     with pytest.raises(DomainError, match="Row 3"):
@@ -268,6 +271,19 @@ def test_csv_with_one_bad_row_writes_nothing_and_names_the_row(database, login_a
     assert list(numbers) == ["INV-1", "INV-2", "INV-3"]
     template = client.get("/invoices/import/template.csv")
     assert template.text.lstrip("\ufeff").startswith("po_number,invoice_number,invoice_date")
+
+
+def test_an_invoice_file_that_is_not_utf8_is_refused_in_words(database, login_as, people, po):
+    line = f"{po.number},Prüfung-1,{TODAY.isoformat()},invoice,1,2,10.00,,\n"
+    client = login_as(people["clerk"])
+    page = client.post(
+        "/invoices/import/preview",
+        data={"file": (io.BytesIO((CSV_HEADER + line).encode("cp1252")), "invoices.csv")},
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 422 and "The file is not UTF-8 text" in page.text
+    nothing = client.post("/invoices/import/preview", data={})
+    assert nothing.status_code == 422 and "Choose a CSV file, or paste the rows." in nothing.text
 
 
 def test_payment_export_includes_each_invoice_once(database, login_as, people, po):

@@ -211,3 +211,24 @@ def test_the_form_is_not_offered_on_closed_work_or_to_other_roles(database, logi
     buyer = make_user(database, roles=["buyer"])
     assert login_as(buyer).get(f"/work-orders/{closed.id}/out-of-pocket/new").status_code == 403
     assert login_as(tech).get("/work-orders/999999/out-of-pocket/new").status_code == 404
+
+
+def test_the_button_is_offered_only_to_those_the_service_lets_record(database, login_as):
+    mine = make_user(database, roles=["technician"])
+    other = make_user(database, roles=["technician"])
+    supervisor = make_user(database, roles=["supervisor"])
+    auditor = make_user(database, roles=["auditor"])
+    theirs = make_work_order(database, assignee=other, status=WorkOrderStatus.in_progress)
+    nobodys = make_work_order(database, status=WorkOrderStatus.approved)
+
+    def offered(user, wo) -> bool:
+        return 'id="oop-open"' in login_as(user).get(f"/work-orders/{wo.id}").text
+
+    assert not offered(mine, theirs)  # someone else's work: the service would answer 403
+    assert login_as(mine).get(f"/work-orders/{theirs.id}/out-of-pocket/new").status_code == 403
+    assert (
+        login_as(mine).post(f"/work-orders/{theirs.id}/out-of-pocket", data=claim()).status_code
+        == 403
+    )
+    assert offered(other, theirs) and offered(mine, nobodys) and offered(supervisor, theirs)
+    assert not offered(auditor, theirs)

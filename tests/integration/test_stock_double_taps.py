@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from portal.models import (
     GoodsReceipt,
     PartLine,
     PaymentExport,
+    PurchaseRequest,
     PurchaseRequestLine,
     Reservation,
     Site,
@@ -185,6 +187,68 @@ def test_a_double_tapped_issue_moves_stock_once_and_both_taps_show_the_cost(taps
     assert (level.on_hand_qty, level.reserved_qty) == (D("3.000"), D("0.000"))
 
 
+class _PageForms(HTMLParser):
+    """Every form of a page by its action, with the hidden fields a browser would send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, dict[str, str]] = {}
+        self._open: dict[str, str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        named = dict(attrs)
+        if tag == "form" and named.get("method") == "post":
+            self._open = self.forms.setdefault(named.get("action") or "", {})
+        elif tag == "input" and named.get("type") == "hidden" and self._open is not None:
+            self._open[named.get("name") or ""] = named.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def part_line_forms(taps, user, wo) -> dict[str, dict[str, str]]:
+    """The work order page as `user` sees it: each part line button's form, by its action."""
+    client = taps.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    page = client.get(f"/work-orders/{wo.id}")
+    assert page.status_code == 200
+    parser = _PageForms()
+    parser.feed(page.text)
+    return {action: f for action, f in parser.forms.items() if action.startswith("/part-lines/")}
+
+
+def test_every_part_line_button_posts_a_fresh_submission_id(taps):
+    tech, wo, item, _store = _parts_world(on_hand="3")
+    held = _line(tech, wo, item)
+    parts.reserve_part_line(held, actor=tech)
+    short = _line(tech, wo, item)  # 1 left free of 2 needed: reserve, or buy what is missing
+    forms = part_line_forms(taps, tech, wo)
+    assert set(forms) == {
+        f"/part-lines/{held}/release",
+        f"/part-lines/{held}/issue",
+        f"/part-lines/{short}/reserve",
+        f"/part-lines/{short}/unavailable",
+    }
+    ids = [fields.get("submission_id") for fields in forms.values()]
+    assert all(ids) and len(set(ids)) == 4
+
+
+def test_a_double_tap_of_the_pages_own_reserve_and_issue_buttons_acts_once(taps):
+    tech, wo, item, store = _parts_world()
+    line_id = _line(tech, wo, item)
+    url = f"/part-lines/{line_id}/reserve"
+    texts = tap_twice_with_htmx(taps, tech.id, url, part_line_forms(taps, tech, wo)[url])
+    assert all(f"Reserved 2 EA of {item.part_number} ({store.code})." in t for t in texts)
+    assert count(Reservation) == 1
+    url = f"/part-lines/{line_id}/issue"
+    texts = tap_twice_with_htmx(taps, tech.id, url, part_line_forms(taps, tech, wo)[url])
+    assert all(f"Issued 2 EA of {item.part_number}: 24.00 on {wo.number}." in t for t in texts)
+    assert count(StockMovement) == 1
+
+
 def test_a_double_tapped_mark_unavailable_requests_once(taps):
     tech, wo, item, _store = _parts_world(kind=ItemKind.non_stock)
     line_id = _line(tech, wo, item)
@@ -192,6 +256,19 @@ def test_a_double_tapped_mark_unavailable_requests_once(taps):
         taps, tech.id, f"/part-lines/{line_id}/unavailable", {"submission_id": sid()}
     )
     assert same_redirect(answers).endswith(f"/work-orders/{wo.id}")
+    assert count(PurchaseRequestLine) == 1 and audited("purchase_request.raised") == 1
+
+
+def test_a_double_tapped_mark_unavailable_tells_both_taps_what_it_requested(taps):
+    tech, wo, item, _store = _parts_world(on_hand="0")
+    line_id = _line(tech, wo, item)
+    texts = tap_twice_with_htmx(
+        taps, tech.id, f"/part-lines/{line_id}/unavailable", {"submission_id": sid()}
+    )
+    number = db.session.scalar(select(PurchaseRequest.number))
+    said = f"Requested 2 EA of {item.part_number} on {number}."
+    assert all(said in text for text in texts)
+    assert not any("already requested" in text for text in texts)
     assert count(PurchaseRequestLine) == 1 and audited("purchase_request.raised") == 1
 
 

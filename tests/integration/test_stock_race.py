@@ -133,8 +133,8 @@ def test_a_loser_of_the_race_can_mark_the_line_unavailable(race_app):
     loser = next(r for r in results if r.reserved == 0)
     with race_app.app_context():
         actor = db.session.get(User, race_app.config["RACE_TECH_ID"])
-        outcome = purchase_requests.mark_part_line_unavailable(loser.line_id, actor=actor)
-        assert outcome.purchase_request_number == "PR-000001"
+        made = purchase_requests.mark_part_line_unavailable(loser.line_id, actor=actor)
+        assert parts_read.requested(loser.line_id, made).purchase_request_number == "PR-000001"
         assert db.session.get(WorkOrder, loser.wo_id).status is WorkOrderStatus.waiting_parts
 
 
@@ -167,7 +167,10 @@ def test_lines_of_one_work_order_marked_unavailable_at_once_share_one_purchase_r
         db.session.commit()
         ids = list(db.session.scalars(select(PartLine.id).where(PartLine.work_order_id == wo_id)))
     results, errors = run_at_once(
-        race_app, purchase_requests.mark_part_line_unavailable, [(i,) for i in ids]
+        race_app,
+        purchase_requests.mark_part_line_unavailable,
+        [(i,) for i in ids],
+        parts_read.requested,
     )
     assert errors == []
     assert {r.purchase_request_number for r in results} == {"PR-000001"}

@@ -1,30 +1,23 @@
-"""Audit findings: the CSV upload, its confirmation, and the form with many lines."""
+"""Audit findings: the CSV upload (the shared portal/forms.CsvUploadForm, confirmed with
+portal/forms.ConfirmImportForm) and the form with many lines."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     DateField,
     FieldList,
     Form,
     FormField,
-    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.domain.audit_findings import (
-    CELL_LIMITS,
-    DEFAULT_PRIORITY,
-    MAX_FILE_BYTES,
-    check_deadline,
-)
+from portal.domain.audit_findings import CELL_LIMITS, DEFAULT_PRIORITY, check_deadline
 from portal.domain.work_orders import Priority
-from portal.forms import IdempotentForm
+from portal.forms import CsvUploadForm, IdempotentForm
 from portal.services import audit_findings
 
 START_LINES = 5
@@ -33,35 +26,8 @@ MAX_LINES = 100  # more than this is a file's job
 PRIORITY_CHOICES = [SelectChoice(p.value, p.value.capitalize()) for p in Priority]
 
 
-class ImportFindingsForm(FlaskForm):
+class ImportFindingsForm(CsvUploadForm):
     """An audit CSV, uploaded or pasted; checked in a dry run before anything is made."""
-
-    file = FileField(
-        "CSV file",
-        validators=[
-            FileAllowed(["csv"], "Choose a .csv file."),
-            FileSize(max_size=MAX_FILE_BYTES, message="The file is larger than 1 MB."),
-        ],
-    )
-    text = TextAreaField(
-        "Or paste the rows, header first",
-        validators=[Optional(), Length(max=MAX_FILE_BYTES, message="That is more than 1 MB.")],
-    )
-
-    def validate(self, extra_validators=None) -> bool:
-        """One of the two is needed."""
-        if not super().validate(extra_validators):
-            return False
-        if not self.file.data and not (self.text.data or "").strip():
-            self.form_errors.append("Choose a CSV file, or paste the rows.")
-            return False
-        return True
-
-
-class ConfirmImportForm(IdempotentForm):
-    """The checked CSV sent back unchanged, with the token that makes it one import."""
-
-    csv_text = HiddenField(validators=[InputRequired(), Length(max=MAX_FILE_BYTES)])
 
 
 class FindingLineForm(Form):

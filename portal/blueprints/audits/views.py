@@ -7,17 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.audits import bp
-from portal.blueprints.audits.forms import (
-    MAX_LINES,
-    AuditFindingsForm,
-    ConfirmImportForm,
-    ImportFindingsForm,
-)
+from portal.blueprints.audits.forms import MAX_LINES, AuditFindingsForm, ImportFindingsForm
 from portal.domain.audit_findings import FindingsRejected, RawFinding
 from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
-from portal.domain.tabular import ImportRefused, text_of
 from portal.downloads import csv_response
+from portal.forms import ConfirmImportForm
 from portal.htmx import wants_fragment
 from portal.security import requires
 from portal.services import audit_findings
@@ -61,13 +56,8 @@ def _preview_page(text: str, confirm: ConfirmImportForm, *, error: str | None = 
 def preview():
     """Dry run: every row with the work order it would make, or its problems; nothing written."""
     form = ImportFindingsForm()
-    if form.validate_on_submit():
-        try:
-            text = text_of(form.file.data.read()) if form.file.data else form.text.data
-        except ImportRefused as err:
-            form.file.errors.extend(str(p) for p in err.problems)
-        else:
-            return _preview_page(text, ConfirmImportForm(formdata=None, csv_text=text))
+    if form.validate_on_submit() and (text := form.csv_text()) is not None:
+        return _preview_page(text, ConfirmImportForm(formdata=None, csv_text=text))
     return render_template("audits/import.html", form=form), 422
 
 

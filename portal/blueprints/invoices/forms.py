@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     DateField,
     FieldList,
@@ -18,13 +17,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.domain.invoices import MAX_BYTES
 from portal.domain.statuses import InvoiceType
-from portal.forms import IdempotentForm, PhoneDecimalField, new_submission_id
+from portal.forms import CsvUploadForm, IdempotentForm, PhoneDecimalField
 
-MAX_FILE_BYTES = MAX_BYTES
 TYPE_CHOICES = [
     SelectChoice(InvoiceType.invoice.value, "Invoice"),
     SelectChoice(InvoiceType.credit_memo.value, "Credit memo"),
@@ -77,38 +74,8 @@ class InvoiceForm(IdempotentForm):
     lines = FieldList(FormField(InvoiceLineForm), min_entries=0, max_entries=200)
 
 
-class ImportInvoicesForm(FlaskForm):
+class ImportInvoicesForm(CsvUploadForm):
     """An invoice CSV, uploaded or pasted; checked in a dry run before anything is written."""
-
-    file = FileField(
-        "CSV file",
-        validators=[
-            FileAllowed(["csv"], "Choose a .csv file."),
-            FileSize(max_size=MAX_FILE_BYTES, message="The file is larger than 1 MB."),
-        ],
-    )
-    text = TextAreaField(
-        "Or paste the rows, header first", validators=[Optional(), Length(max=MAX_FILE_BYTES)]
-    )
-
-    def validate(self, extra_validators=None) -> bool:
-        """One of the two is needed."""
-        if not super().validate(extra_validators):
-            return False
-        if not self.file.data and not (self.text.data or "").strip():
-            self.form_errors.append("Choose a CSV file, or paste the rows.")
-            return False
-        return True
-
-
-class ConfirmImportForm(IdempotentForm):
-    """The checked CSV sent back unchanged, with the token that makes it one import."""
-
-    submission_id = HiddenField(
-        default=new_submission_id,
-        validators=[InputRequired(), Length(min=16, max=48), Regexp(r"^[A-Za-z0-9_-]+$")],
-    )
-    csv_text = HiddenField(validators=[InputRequired(), Length(max=MAX_FILE_BYTES)])
 
 
 class ReasonForm(IdempotentForm):

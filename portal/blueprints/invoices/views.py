@@ -13,7 +13,6 @@ from wtforms.fields.choices import SelectChoice
 from portal.blueprints.invoices import bp
 from portal.blueprints.invoices.forms import (
     AskForm,
-    ConfirmImportForm,
     ExceptionFilterForm,
     ExportForm,
     FindPurchaseOrderForm,
@@ -22,11 +21,12 @@ from portal.blueprints.invoices.forms import (
     ReasonForm,
 )
 from portal.domain.errors import DomainError, NotAllowed, NotFound
-from portal.domain.invoices import ASKABLE, COLUMNS, REASON_WORDS, DuplicateInvoice
+from portal.domain.invoices import ASKABLE, REASON_WORDS, DuplicateInvoice
 from portal.domain.labels import label
 from portal.domain.permissions import Capability as C
 from portal.domain.statuses import InvoiceStatus, InvoiceType
 from portal.downloads import csv_response
+from portal.forms import ConfirmImportForm
 from portal.htmx import page_or_block, wants_fragment
 from portal.read_models import invoices as reads
 from portal.security import requires
@@ -331,7 +331,7 @@ def export_download(export_id: int):
 @requires(C.enter_invoices)
 def import_form():
     """Upload or paste an invoice CSV; nothing is written until the dry run has been seen."""
-    return render_template("invoices/import.html", form=ImportInvoicesForm(), columns=COLUMNS)
+    return render_template("invoices/import.html", form=ImportInvoicesForm())
 
 
 @bp.get("/import/template.csv")
@@ -342,31 +342,20 @@ def import_template():
     return csv_response("invoices-template.csv", importer.spec.columns, importer.example)
 
 
-def _upload_text(form: ImportInvoicesForm) -> str | None:
-    """The CSV as text (UTF-8, BOM tolerated), or None with the problem on the form."""
-    if not form.file.data:
-        return form.text.data
-    raw = form.file.data.read()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        form.file.errors.append("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
-        return None
-
-
 def _preview_page(text: str, confirm: ConfirmImportForm, *, error: str | None = None):
     """The dry run's page: every row with its problems, and the confirm button if all is right."""
     preview = invoice_import.preview_import(text)
+    summary = preview.summary()
     return render_template(
         "invoices/import_preview.html",
         preview=preview,
+        summary=summary,
         problems=preview.problems_by_row(),
-        checked=invoice_import.rows_checked(preview),
         invoice_count=invoice_import.invoice_count(preview),
         confirm=confirm,
         form=ImportInvoicesForm(formdata=None),
         error=error,
-    ), (200 if preview.ok and error is None else 422)
+    ), (200 if summary.ok and error is None else 422)
 
 
 @bp.post("/import/preview")
@@ -374,11 +363,9 @@ def _preview_page(text: str, confirm: ConfirmImportForm, *, error: str | None = 
 def import_preview():
     """Dry run: every row with its problems; nothing is written."""
     form = ImportInvoicesForm()
-    if form.validate_on_submit():
-        text = _upload_text(form)
-        if text is not None:
-            return _preview_page(text, ConfirmImportForm(formdata=None, csv_text=text))
-    return render_template("invoices/import.html", form=form, columns=COLUMNS), 422
+    if form.validate_on_submit() and (text := form.csv_text()) is not None:
+        return _preview_page(text, ConfirmImportForm(formdata=None, csv_text=text))
+    return render_template("invoices/import.html", form=form), 422
 
 
 @bp.post("/import")

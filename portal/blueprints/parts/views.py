@@ -169,7 +169,11 @@ def issue(line_id: int):
 @requires(C.plan_parts)
 def mark_unavailable(line_id: int):
     """Request what is missing on the work order's PR; the work order waits for parts."""
-    return _line_action(
-        line_id,
-        lambda: purchase_requests.mark_part_line_unavailable(line_id, actor=current_user),
-    )
+
+    def act() -> Outcome:
+        made = purchase_requests.mark_part_line_unavailable(
+            line_id, actor=current_user, submission_id=_submission()
+        )
+        return parts_read.requested(line_id, made)
+
+    return _line_action(line_id, act)

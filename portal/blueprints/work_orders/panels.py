@@ -98,6 +98,7 @@ def parts_panel(page: WorkOrderPage) -> Panel:
             "notice": given.get("parts_notice"),
             "may_plan": page.may(C.plan_parts),
             "may_issue": page.may(C.issue_stock),
+            "fresh_id": new_submission_id,
             "add_form": given.get("add_form"),
             "add_hits": given.get("add_hits", []),
             "chosen_item_id": given.get("chosen_item_id"),
