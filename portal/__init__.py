@@ -37,17 +37,24 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    import portal.throttling  # noqa: F401  (the database:// rate-limit storage)
+
     limiter.init_app(app)
 
     from portal import models  # noqa: F401  (registers every table on db.metadata)
-    from portal.security import init_login
+    from portal.security import init_login, trust_proxies
     from portal.services import budget_ledger  # noqa: F401  (create_all makes its triggers)
 
     init_login(app)
+    trust_proxies(app)
 
     from portal.services import handlers
 
     handlers.register()
+
+    from portal.edge import init_edge
+
+    init_edge(app)  # before the blueprints: their <int:...> routes use the bounded converter
 
     from portal.blueprints import register_blueprints
 
@@ -58,6 +65,10 @@ def create_app(overrides: Mapping | None = None) -> Flask:
 
     init_htmx(app)
     init_templating(app)
+
+    from portal.headers import init_headers
+
+    init_headers(app)
 
     from portal.commands import portal_cli
 

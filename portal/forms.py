@@ -7,7 +7,7 @@ import uuid
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import DecimalField, HiddenField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.domain.tabular import ImportRefused, text_of
@@ -75,12 +75,3 @@ class ConfirmImportForm(IdempotentForm):
     """The checked CSV sent back unchanged, with the token that makes it one import."""
 
     csv_text = HiddenField(validators=[InputRequired(), Length(max=CSV_UPLOAD_MAX_BYTES)])
-
-
-class PhoneDecimalField(DecimalField):
-    """A decimal typed on a phone: a single decimal comma (1,5 on many keypads) reads as 1.5."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and valuelist[0].count(",") == 1 and "." not in valuelist[0]:
-            valuelist = [valuelist[0].replace(",", "."), *valuelist[1:]]
-        super().process_formdata(valuelist)

@@ -5,32 +5,54 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.domain.permissions import Capability
-from portal.extensions import db, login_manager
+from portal.extensions import login_manager
+from portal.models import User
+from portal.services import accounts
 
 
 def init_login(app: Flask) -> None:
     """Tell Flask-Login how to load a user and where the sign-in page is."""
-    from portal.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    # Every signed-in request runs this: one statement, built once (user and roles together).
-    by_id = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
-
+    # The session cookie and the remember-me cookie carry the token of one sign-in (User.get_id),
+    # never the user id: a sign-in that was ended, timed out or revoked loads nobody.
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(token: str) -> User | None:
+        return accounts.user_for_session(token)
+
+    @app.before_request
+    def new_password_first():
+        """After an administrator's reset, the change-password page is the only way on."""
+        if request.endpoint in _OPEN_WHILE_PASSWORD_MUST_CHANGE:
             return None
-        return db.session.scalars(by_id, {"user_id": int(user_id)}).unique().one_or_none()
+        if current_user.is_authenticated and current_user.must_change_password:
+            flash("Choose a new password to continue.", "info")
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
+_OPEN_WHILE_PASSWORD_MUST_CHANGE = {"auth.change_password", "auth.logout", "static", None}
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind a reverse proxy, take the client address, scheme and host from the X-Forwarded-*
+    headers that many proxies set (PROXY_FIX_X_FOR=1 ...); off by default, since without a
+    proxy anyone could send those headers and pick the address the throttle counts."""
+    counts = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}", 0)) for name in _FORWARDED}
+    if any(counts.values()):
+        proxied = ProxyFix(app.wsgi_app, **{f"x_{k}": v for k, v in counts.items()})
+        app.wsgi_app = proxied  # type: ignore[method-assign]
+
+
+_FORWARDED = ("for", "proto", "host", "port", "prefix")
 
 
 def requires(*capabilities: Capability):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from portal.extensions import db
+from tests.conftest import sign_in
 
 
 def run_at_once(
@@ -54,9 +55,7 @@ def post_at_once(app, user_id: int, url: str, data: dict, *, times: int = 2) -> 
     clients = []
     for _ in range(times):
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        sign_in(client, user_id)
         clients.append(client)
     calls = [lambda _ready, c=client: c.post(url, data=data) for client in clients]
     responses, errors = run_at_once(app, calls)

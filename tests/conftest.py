@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
-from flask import g
+from flask import current_app, g, has_app_context
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -18,6 +19,27 @@ from portal.extensions import db, limiter
 
 DATABASE_URL = normalise_database_url(os.environ.get("DATABASE_URL", "sqlite://"))
 ON_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+# Hypothesis: "ci" (the default) is derandomised and short enough for `make test` (the state
+# machine's sequences run on the database); HYPOTHESIS_PROFILE=long searches much further.
+# Tests that set their own max_examples keep them.
+_SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=6,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=_SLOW_IS_FINE,
+)
+settings.register_profile(
+    "long",
+    max_examples=300,
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=_SLOW_IS_FINE,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def base_config(**overrides) -> dict:
@@ -150,12 +172,27 @@ def client(app, database):
     return app.test_client()
 
 
+def sign_in(client, user_id: int, base_url: str | None = None) -> None:
+    """Give the client's session a real sign-in of the user, as /login does: a UserSession row
+    whose token goes where Flask-Login reads it (the user id alone signs nobody in). `base_url`
+    signs in on another host (the session cookie belongs to that host)."""
+    from portal.models import User
+    from portal.services import accounts
+
+    app = client.application
+    same_app = has_app_context() and current_app._get_current_object() is app
+    with nullcontext() if same_app else app.app_context():
+        token = accounts.start_session(db.session.get(User, user_id))
+    with client.session_transaction(**({"base_url": base_url} if base_url else {})) as session:
+        session.clear()
+        session["_user_id"] = token
+        session["_fresh"] = True
+
+
 @pytest.fixture
 def login_as(client):
     def _login_as(user):
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)  # the key Flask-Login reads
-            session["_fresh"] = True
+        sign_in(client, user.id)
         return client
 
     return _login_as

@@ -13,6 +13,8 @@ from decimal import Decimal
 from portal.demo import builders as build
 from portal.demo import rows
 from portal.demo import rows_buying as buying
+from portal.demo.world import RECEIPT_PHOTO
+from portal.domain.money import line_total
 from portal.domain.numbering import Sequence, format_number
 from portal.domain.statuses import (
     InvoiceStatus,
@@ -53,8 +55,9 @@ from portal.models import (
     WorkOrderStatusChange,
 )
 from portal.models.base import utcnow
+from portal.services.photos import prepare_photo
 
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
+JPEG_BYTES = RECEIPT_PHOTO  # a real (small) JPEG: uploads are decoded and re-encoded
 
 
 def _saved(database, thing):
@@ -260,7 +263,15 @@ def make_purchase_order(
     for line_no, spec in enumerate(lines, start=1):
         values = _line_values(spec, line_no)
         backorder = values.pop("backorder_qty", None)
+        direct = "approved_amount" in values and values.pop("approved_amount") is None
         row = buying.order_line_row(purchase_order_id=po.id, line_no=line_no, **values)
+        # As if ordered from an approved request at this amount (approved_amount=None: a direct
+        # buy, nothing approved).
+        row["approved_amount"] = (
+            None
+            if direct
+            else line_total(row["qty"], row["unit_price"], row.get("discount_percent") or 0)
+        )
         if backorder is not None:
             row["backorder_qty"] = Decimal(str(backorder))
         database.session.add(PurchaseOrderLine(**row))
@@ -399,12 +410,9 @@ def make_out_of_pocket_with_receipt(database, *, work_order=None, user=None, **o
     """A submitted out-of-pocket purchase on a work order, with a receipt photo."""
     work_order = work_order or make_work_order(database)
     user = user or make_user(database)
-    photo = Attachment(
+    photo = Attachment.of_photo(
+        prepare_photo(JPEG_BYTES, "receipt.jpg"),
         work_order_id=work_order.id,
-        filename="receipt.jpg",
-        content_type="image/jpeg",
-        size_bytes=len(JPEG_BYTES),
-        data=JPEG_BYTES,
         uploaded_by_id=user.id,
     )
     database.session.add(photo)

@@ -8,7 +8,9 @@ from flask.cli import AppGroup
 
 from portal.commands.audit import audit_cli
 from portal.commands.budgets import budget_check_command
+from portal.commands.check import check_command
 from portal.commands.match import match_command
+from portal.commands.worker import worker_command
 from portal.domain.errors import DomainError
 from portal.domain.roles import parse_roles
 from portal.services import accounts
@@ -57,3 +59,5 @@ def demo_command():
 portal_cli.add_command(match_command)
 portal_cli.add_command(audit_cli)
 portal_cli.add_command(budget_check_command)
+portal_cli.add_command(check_command)
+portal_cli.add_command(worker_command)

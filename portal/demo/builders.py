@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 
 from portal.domain.policy import RuleKind
 from portal.domain.roles import Role
-from portal.domain.statuses import Criticality, ItemKind, RequestIntake, VendorStatus
+from portal.domain.statuses import (
+    Criticality,
+    ItemKind,
+    MovementKind,
+    RequestIntake,
+    VendorStatus,
+)
 from portal.models import (
     ApprovalRule,
     Asset,
@@ -38,6 +44,7 @@ from portal.models import (
     PreferredVendor,
     Site,
     StockLevel,
+    StockMovement,
     Storeroom,
     Team,
     TeamMember,
@@ -244,7 +251,8 @@ def add_stock(
     unit_cost: Decimal | str | None = None,
     bin: str | None = None,
 ) -> StockLevel:
-    """What a storeroom holds of an item, at its unit cost (the item's standard cost)."""
+    """What a storeroom holds of an item, at its unit cost (the item's standard cost), with the
+    opening count as its first stock movement: on hand is always the sum of the movements."""
     cost = _amount(unit_cost) if unit_cost is not None else item.standard_cost
     level = StockLevel(
         item=item,
@@ -255,6 +263,17 @@ def add_stock(
         bin=bin,
     )
     session.add(level)
+    if level.on_hand_qty:
+        session.flush()  # the movement names the item and storeroom by id
+        session.add(
+            StockMovement(
+                item_id=item.id,
+                storeroom_id=storeroom.id,
+                kind=MovementKind.adjustment,
+                qty=level.on_hand_qty,
+                unit_cost=level.unit_cost,
+            )
+        )
     return level
 
 

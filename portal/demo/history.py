@@ -132,14 +132,15 @@ def _job(demo: Demo, job: Job) -> Story:
         yield from _invoice(demo, wo, job.purchase, arrived)
 
 
-def _own_money(demo: Demo, wo: int, buy: tuple[str, str, Decimal], tech: User) -> Sub:
+def _own_money(demo: Demo, wo: int, buy: tuple[str, str, Decimal, str], tech: User) -> Sub:
     """A buy with the technician's own money, today; reimbursed the next morning."""
-    what, shop, amount = buy
+    what, shop, amount, category = buy
     purchase = paid_own_money(
         wo,
         what,
         shop=shop,
         amount=amount,
+        category=category,
         bought_on=utcnow().date(),
         why="Needed at once; the store had none.",
         actor=tech,

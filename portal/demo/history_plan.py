@@ -39,11 +39,11 @@ FAULTS = {
     "Conveyors": ["Belt tracking off", "Drive chain stretched"],
 }
 DEFAULT_FAULTS = ["Not working as it should", "Noisy in operation", "Leak found on round"]
-OWN_MONEY = [
-    ("Hose clamps from the hardware store", "Riverside Hardware", "12.80"),
-    ("Fuses, local shop", "City Electrical Counter", "23.45"),
-    ("Silicone sealant", "Riverside Hardware", "8.99"),
-    ("Cable ties and tape", "Corner Hardware", "41.10"),
+OWN_MONEY = [  # what, where, amount, spend category
+    ("Hose clamps from the hardware store", "Riverside Hardware", "12.80", "Hardware"),
+    ("Fuses, local shop", "City Electrical Counter", "23.45", "Electrical"),
+    ("Silicone sealant", "Riverside Hardware", "8.99", "Hardware"),
+    ("Cable ties and tape", "Corner Hardware", "41.10", "Hardware"),
 ]
 
 
@@ -85,7 +85,7 @@ class Job:
     work_hours: Decimal
     from_stock: tuple[str, Decimal] | None  # part number, qty issued from the storeroom
     purchase: Purchase | None
-    own_money: tuple[str, str, Decimal] | None  # what, where, amount
+    own_money: tuple[str, str, Decimal, str] | None  # what, where, amount, spend category
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,9 @@ def plan_history(now: datetime, seed: int = SEED) -> HistoryPlan:
         )
         kept = [job for job in month_jobs if _finished_by(job) < end]
         if back % 2 == 0 and kept:  # now and then a technician pays for something themselves
-            what, where, amount = rng.choice(OWN_MONEY)
+            what, where, amount, category = rng.choice(OWN_MONEY)
             first = kept[0]
-            kept[0] = replace(first, own_money=(what, where, Decimal(amount)))
+            kept[0] = replace(first, own_money=(what, where, Decimal(amount), category))
         jobs.extend(kept)
         run = start + timedelta(days=4, hours=10)
         if run < end:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from portal.demo.current_buying import buying_stories
@@ -31,6 +32,9 @@ ALREADY_LOADED = "Demo data is already loaded; nothing changed."
 
 def load_demo(progress: Callable[[str], None] = lambda _message: None) -> str:
     """Create the demo world in one transaction; a second run finds it and changes nothing."""
+    if has_app_context() and current_app.config.get("PORTAL_ENV") == "production":
+        # Its people sign in with the password `demo`: never in production.
+        raise RuntimeError("Refusing to load demo data into a production configuration.")
     started = time.perf_counter()
     with unit_of_work() as session:
         if session.scalar(select(Site.id).where(Site.code == PLANT[0])) is not None:

@@ -240,6 +240,10 @@ def out_of_pocket_row(
             "why": None,
             "receipt_attachment_id": None,
             "reviewed_at": None,
+            "item_id": None,
+            "category": None,
+            "policy_warnings": None,
+            "approved_by": None,
         },
         columns,
     )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal.demo.world import RECEIPT_PHOTO
 from portal.domain.invoices import APPROVED_FOR_PAYMENT
-from portal.domain.statuses import InvoiceType
+from portal.domain.statuses import InvoiceType, PurchaseOrderStatus
 from portal.domain.work_orders import WorkOrderStatus
 from portal.models import (
     CostCentre,
@@ -39,18 +39,21 @@ from portal.models import (
     Vendor,
     VendorInvoice,
 )
+from portal.read_models import po_approval as po_approval_reads
 from portal.services import (
     approvals,
     contractors,
     invoices,
     out_of_pocket,
     parts,
+    po_approval,
     po_creation,
     purchase_orders,
     purchase_requests,
     receiving,
     work_orders,
 )
+from portal.services._uow import current_session
 
 # No form was posted: no submission id (see the module docstring).
 NO_FORM: dict[str, Any] = {"submission_id": None}
@@ -189,16 +192,19 @@ def paid_own_money(
     *,
     shop: str,
     amount: Decimal,
+    category: str,
     bought_on: date,
     why: str,
     actor: User,
 ) -> OutOfPocketPurchase:
-    """A technician's own-money buy on the work order, with a photo of the receipt."""
+    """A technician's own-money buy on the work order (of a spend category), with a photo of
+    the receipt."""
     return out_of_pocket.submit_purchase(
         wo_id,
         description=what,
         shop_name=shop,
         amount=amount,
+        category=category,
         qty=None,
         bought_on=bought_on,
         why=why,
@@ -249,10 +255,29 @@ def order(
 
 
 def approve_and_issue(po_id: int, *, buyer: User, issue: bool = True) -> None:
-    """The buyer approves the draft and (unless told not to) sends it to the vendor."""
-    purchase_orders.approve_purchase_order(po_id, actor=buyer)
+    """The buyer approves the draft and (unless told not to) sends it to the vendor. A PO above
+    what its requests approved (or against a contract past its ceiling) is approved through the
+    matrix first, by the demo's approvers (never the buyer)."""
+    approve_spend_if_needed(po_id)
+    po = current_session().get(PurchaseOrder, po_id)
+    if po is not None and po.status is PurchaseOrderStatus.draft:
+        purchase_orders.approve_purchase_order(po_id, actor=buyer)
     if issue:
         purchase_orders.issue_purchase_order(po_id, actor=buyer)
+
+
+SPEND_APPROVERS = ("approver", "approver2")
+
+
+def approve_spend_if_needed(po_id: int, *, reason: str = "Price confirmed with the vendor") -> None:
+    """The demo's approvers approve the PO's amounts, one after the other, while it waits."""
+    session = current_session()
+    for username in SPEND_APPROVERS:
+        po = session.get(PurchaseOrder, po_id)
+        if po is None or not po_approval_reads.waiting(session, po):
+            return
+        approver = session.scalars(select(User).where(User.username == username)).one()
+        po_approval.approve_spend(po_id, approver=approver, reason=reason)
 
 
 def po_lines(session: Session, po_id: int) -> dict[int, PurchaseOrderLine]:

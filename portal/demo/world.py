@@ -6,6 +6,10 @@ look on a page; `table()` turns them into tuples of strings (an empty cell is No
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from portal.domain.roles import Role
 
 
@@ -197,7 +201,15 @@ Outside spend from 500.00          | amount_at_least      | 500.00  |           
 Electrical work goes through a PO  | category_always      |         | Electrical |                    |
 Preferred vendors or a contract    | non_preferred_vendor |         |            |                    |
 Any purchase from 5,000.00         | amount_at_least      | 5000.00 |            |                    | A PO and two quotes are required: {amount} is over the {limit} limit.
+Out-of-pocket up to 5,000.00       | out_of_pocket_limit  | 5000.00 |            |                    |
 """)
 
-# A tiny JPEG is enough for the demo's receipt photos: the browser shows a blank image.
-RECEIPT_PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+def _receipt_photo() -> bytes:
+    """A small plain JPEG, enough for the demo's receipt photos (uploads are decoded)."""
+    out = io.BytesIO()
+    Image.new("RGB", (120, 160), "#e8e4da").save(out, format="JPEG", quality=70)
+    return out.getvalue()
+
+
+RECEIPT_PHOTO = _receipt_photo()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from portal.domain.errors import DomainError
+from portal.domain.fields import LATEST_DAY
 from portal.domain.tabular import TableSpec
 from portal.domain.work_orders import Priority
 
@@ -247,6 +248,8 @@ def check_deadline(text: str, *, today: date) -> tuple[date | None, str | None]:
         return None, f"deadline {text} is not a real date"
     if deadline < today:
         return None, f"deadline {text} is in the past"
+    if deadline > LATEST_DAY:
+        return None, f"deadline {text} is after {LATEST_DAY.isoformat()}"
     return deadline, None
 
 

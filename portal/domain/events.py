@@ -71,6 +71,18 @@ class PurchaseRequestRejected(Event):
 
 
 @dataclass(frozen=True)
+class PurchaseRequestCancelled(Event):
+    """A purchase request was cancelled by its requester or a supervisor before it was ordered.
+    `parts_still_coming` as for a rejection."""
+
+    purchase_request_id: int
+    work_order_id: int | None
+    actor_id: int | None
+    reason: str
+    parts_still_coming: bool
+
+
+@dataclass(frozen=True)
 class ContractorAssigned(Event):
     """A work order was given to an outside contractor (the vendor)."""
 

@@ -12,6 +12,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from portal.domain.errors import DomainError, NotAllowed
+from portal.domain.fields import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    MONEY,
+    QUANTITY,
+    FieldRefused,
+    parse_day,
+    parse_id,
+)
 from portal.domain.money import money
 from portal.domain.payment_terms import BadPaymentTerms, parse_terms
 from portal.domain.statuses import InvoiceStatus, InvoiceType
@@ -276,6 +285,10 @@ def _amount(raw: str, name: str, problems: list[str], *, places: int) -> Decimal
     if isinstance(exponent, int) and exponent < -places:
         problems.append(f"{name} has more than {places} decimals")
         return None
+    largest = (QUANTITY if places == 3 else MONEY).largest
+    if value > largest:
+        problems.append(f"{name} is more than {largest:,f}")
+        return None
     return value
 
 
@@ -284,9 +297,12 @@ def _invoice_date(raw: str, problems: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.append(f"invoice_date must be YYYY-MM-DD, not {raw!r}")
+        return parse_day(raw, label="invoice_date")
+    except FieldRefused:
+        problems.append(
+            f"invoice_date must be a day from {EARLIEST_DAY} to {LATEST_DAY} written "
+            f"YYYY-MM-DD, not {raw!r}"
+        )
         return None
 
 
@@ -302,8 +318,9 @@ def _po_line(raw: str, problems: list[str]) -> int | None:
     """A PO line number: 1, 2, ..."""
     if not raw:
         return None
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
+    number = parse_id(raw)
+    if number is not None:
+        return number
     problems.append(f"po_line must be a line number like 1, not {raw!r}")
     return None
 

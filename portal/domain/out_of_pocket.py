@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from portal.domain import approvals
 from portal.domain.errors import DomainError, NotAllowed
 from portal.domain.money import format_money, money
 from portal.domain.statuses import OutOfPocketStatus
 from portal.domain.work_orders import STATUS_LABELS, WorkOrderStatus, accepts_work
 
-MAX_AMOUNT = Decimal("5000.00")  # more than this out of one's own pocket goes to a buyer instead
+# The most one claim may be is policy data (a rule of kind out_of_pocket_limit), not a constant.
 MAX_AGE_DAYS = 90  # older receipts are for the expenses process, not the work order
 
 
@@ -55,8 +56,10 @@ def check_claim(
     bought_on: date,
     why: str,
     today: date,
+    limit: Decimal | None = None,
 ) -> Claim:
-    """A claim that says what, where, how much, when and why; ClaimRefused in words otherwise."""
+    """A claim that says what, where, how much, when and why, within the policy's out-of-pocket
+    `limit` (None: the policy sets none); ClaimRefused in words otherwise."""
     if isinstance(amount, float):
         raise TypeError("amount must not be a float")
     what = _words(description)
@@ -72,10 +75,10 @@ def check_claim(
         raise ClaimRefused("Enter the amount you paid, more than 0.")
     if amount != amount.quantize(Decimal("0.01")):
         raise ClaimRefused("Enter the amount to the cent, like 23.50.")
-    if amount > MAX_AMOUNT:
+    if limit is not None and amount > limit:
         raise ClaimRefused(
-            f"{format_money(amount)} is more than {format_money(MAX_AMOUNT)}: ask a buyer to "
-            "raise a purchase order instead."
+            f"{format_money(amount)} is more than the {format_money(limit)} the purchasing "
+            "policy allows out of pocket: ask a buyer to raise a purchase order instead."
         )
     if bought_on > today:
         raise ClaimRefused("The purchase date cannot be in the future.")
@@ -93,6 +96,48 @@ def check_work_order_open(status: WorkOrderStatus) -> None:
         raise ClaimRefused(
             f"This work order is {STATUS_LABELS[status].lower()}: purchases can no longer be "
             "added to it."
+        )
+
+
+def check_spend(*, category: str | None, item_category: str | None) -> str:
+    """The spend category a claim is for: the item's, or the one named; ClaimRefused when the
+    claim names neither (the purchasing policy needs to know what kind of spend it was)."""
+    named = " ".join((item_category or category or "").split())[:60]
+    if not named:
+        raise ClaimRefused("Say what kind of spend it was: choose a part or a spend category.")
+    return named
+
+
+def as_request(
+    *,
+    label: str,
+    status: OutOfPocketStatus,
+    amount: Decimal,
+    claimant_id: int,
+    cost_centre_code: str,
+    requirement: approvals.Requirement,
+    approved_by: tuple[int, ...],
+    over_budget_by: Decimal,
+) -> approvals.Request:
+    """A claim as the approval matrix sees it: the same rules as a purchase request's."""
+    return approvals.Request(
+        number=label,
+        status=OutOfPocketStatus(status).value,  # "submitted" is the matrix's pending status
+        total=money(amount),
+        requester_id=claimant_id,
+        cost_centre_code=cost_centre_code,
+        requirement=requirement,
+        approved_by=approved_by,
+        over_budget_by=over_budget_by,
+    )
+
+
+def check_exception(policy_texts: list[str], reason: str | None) -> None:
+    """A claim the policy says needed a PO is reimbursed only as an exception, with a reason."""
+    if policy_texts and not (reason or "").strip():
+        raise ClaimRefused(
+            f"{' '.join(policy_texts)} Reimbursing it is an exception to the purchasing policy: "
+            "write why it is approved all the same."
         )
 
 

@@ -42,6 +42,7 @@ class Capability(StrEnum):
     # Purchasing
     read_purchase_requests = "read_purchase_requests"
     approve_purchase_requests = "approve_purchase_requests"  # up to the matrix's amount
+    cancel_purchase_requests = "cancel_purchase_requests"  # anyone's; a requester cancels their own
     read_vendors = "read_vendors"
     manage_vendors = "manage_vendors"
     assign_contractor = "assign_contractor"
@@ -99,6 +100,7 @@ GRANTS: dict[Capability, frozenset[Role]] = {
     C.issue_stock: frozenset({R.technician, R.storekeeper}),
     C.read_purchase_requests: _STAFF | {R.auditor},
     C.approve_purchase_requests: frozenset({R.supervisor, R.approver}),
+    C.cancel_purchase_requests: frozenset({R.supervisor}),
     C.read_vendors: _PURCHASING_READERS | {R.auditor},
     C.manage_vendors: frozenset({R.buyer}),
     C.assign_contractor: frozenset({R.supervisor}),
@@ -232,6 +234,11 @@ def check_work_order(
         raise NotAllowed("This work order is assigned to someone else.")
 
 
+def may_cancel_purchase_request(roles: Iterable[str], user_id: int, requester_id: int) -> bool:
+    """The requester cancels their own request; a supervisor (and admin) anyone's."""
+    return user_id == requester_id or can(roles, C.cancel_purchase_requests)
+
+
 def may_handle_delivery(
     roles: Iterable[str],
     user_id: int,
@@ -248,3 +255,14 @@ def may_handle_delivery(
     if can(held, C.see_all_deliveries):
         return True
     return user_id in set(wo_assignee_ids)
+
+
+def may_see_expense_receipt(roles: Iterable[str], user_id: int, claimant_user_id: int) -> bool:
+    """An out-of-pocket receipt photo (someone's own spending): the person who claimed it,
+    those who review such claims, and the auditor; nobody else, whoever reads the work order."""
+    held = set(roles)
+    return (
+        user_id == claimant_user_id
+        or can(held, C.review_out_of_pocket)
+        or can(held, C.read_audit_trail)
+    )

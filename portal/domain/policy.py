@@ -10,6 +10,8 @@ reason in words. Three kinds of rule:
 - **category_always**: items of these categories always need a PO, whatever the amount.
 - **non_preferred_vendor**: buying from a vendor that is not preferred for the category (and holds
   no valid contract for the item) needs a PO.
+- **out_of_pocket_limit**: the most one out-of-pocket claim may be; more goes to a buyer as a PO.
+  It requires no PO of a need: `out_of_pocket_limit(rules)` reads it for claims.
 
 A blocked vendor is not a policy decision: it is refused outright (domain.sourcing.BlockedVendor).
 """
@@ -35,12 +37,14 @@ class RuleKind(StrEnum):
     amount_at_least = "amount_at_least"
     category_always = "category_always"
     non_preferred_vendor = "non_preferred_vendor"
+    out_of_pocket_limit = "out_of_pocket_limit"
 
 
 RULE_KIND_LABELS: dict[RuleKind, str] = {
     RuleKind.amount_at_least: "Amount at or above a limit",
     RuleKind.category_always: "Category always needs a PO",
     RuleKind.non_preferred_vendor: "Vendor not preferred for the category",
+    RuleKind.out_of_pocket_limit: "Most one out-of-pocket claim may be",
 }
 
 ITEM_KIND_WORDS: dict[ItemKind, str] = {
@@ -183,9 +187,11 @@ def build_rule(
         raise PolicyError("Choose item kinds from the list.") from None
     cats = parse_categories(categories)
     limit = None
-    if kind is RuleKind.amount_at_least:
+    if kind in (RuleKind.amount_at_least, RuleKind.out_of_pocket_limit):
         limit = parse_limit(amount)
         cats = ()
+        if kind is RuleKind.out_of_pocket_limit:
+            kinds = ()
     elif kind is RuleKind.category_always:
         if not cats:
             raise PolicyError("List at least one category, like Electrical.")
@@ -251,6 +257,14 @@ def _applies(rule: Rule, need: Need, amount: Decimal) -> bool:
             return False
         return need.vendor_name is not None and need.preferred is False and not need.on_contract
     return False
+
+
+def out_of_pocket_limit(rules: list[Rule]) -> Decimal | None:
+    """The most one out-of-pocket claim may be (the lowest active limit); None: no limit set."""
+    limits = [
+        r.amount for r in rules if r.kind is RuleKind.out_of_pocket_limit and r.amount is not None
+    ]
+    return min(limits) if limits else None
 
 
 def evaluate(need: Need, rules: list[Rule]) -> list[Decision]:

@@ -367,3 +367,93 @@ def _show(key: str, value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def changes_as_json(changes: RevisionChanges) -> dict:
+    """A revision's requested changes as JSON (kept while the revision waits for approval)."""
+
+    def text(value: Decimal | date | None) -> str | None:
+        return (
+            None
+            if value is None
+            else (value.isoformat() if isinstance(value, date) else str(value))
+        )
+
+    return {
+        "lines": {
+            str(line_id): {
+                "qty": text(c.qty),
+                "unit_price": text(c.unit_price),
+                "discount_percent": text(c.discount_percent),
+                "expected_on": text(c.expected_on),
+                "clear_expected_on": c.clear_expected_on,
+            }
+            for line_id, c in changes.lines.items()
+        },
+        "new_lines": [
+            {
+                "description": n.description,
+                "qty": str(n.qty),
+                "uom": n.uom,
+                "unit_price": str(n.unit_price),
+                "discount_percent": str(n.discount_percent),
+                "expected_on": text(n.expected_on),
+            }
+            for n in changes.new_lines
+        ],
+    }
+
+
+def changes_from_json(data: dict) -> RevisionChanges:
+    """The RevisionChanges that `changes_as_json` wrote."""
+
+    def dec(value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    def day(value: str | None) -> date | None:
+        return None if value is None else date.fromisoformat(value)
+
+    return RevisionChanges(
+        lines={
+            int(line_id): LineChange(
+                qty=dec(c["qty"]),
+                unit_price=dec(c["unit_price"]),
+                discount_percent=dec(c["discount_percent"]),
+                expected_on=day(c["expected_on"]),
+                clear_expected_on=bool(c["clear_expected_on"]),
+            )
+            for line_id, c in data.get("lines", {}).items()
+        },
+        new_lines=tuple(
+            NewLine(
+                description=n["description"],
+                qty=Decimal(n["qty"]),
+                uom=n["uom"],
+                unit_price=Decimal(n["unit_price"]),
+                discount_percent=Decimal(n["discount_percent"]),
+                expected_on=day(n["expected_on"]),
+            )
+            for n in data.get("new_lines", [])
+        ),
+    )
+
+
+def raises_spend(lines: dict[int, LineState], changes: RevisionChanges) -> bool:
+    """True when the changes add a line or take any line's amount up (a cut never needs
+    approval again)."""
+    if changes.new_lines:
+        return True
+    for line_id, change in changes.lines.items():
+        line = lines.get(line_id)
+        if line is None:
+            continue
+        after = line_amount(
+            change.qty if change.qty is not None else line.qty,
+            change.unit_price if change.unit_price is not None else line.unit_price,
+            change.discount_percent
+            if change.discount_percent is not None
+            else line.discount_percent,
+        )
+        if after > line.amount:
+            return True
+    return False

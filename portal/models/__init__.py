@@ -1,11 +1,12 @@
 """Every table of the product; importing this package registers them on db.metadata."""
 
-from portal.models.accounts import Team, TeamMember, User, UserRole
+from portal.models.accounts import Team, TeamMember, User, UserRole, UserSession
 from portal.models.assets import Asset
 from portal.models.audit import AuditEvent, DocumentCounter
 from portal.models.base import Base
 from portal.models.budgets import (
     ApprovalRule,
+    ApprovalTolerance,
     Budget,
     CommittedPoLine,
     CommittedPrLine,
@@ -29,18 +30,23 @@ from portal.models.invoicing import (
     VendorInvoice,
     VendorInvoiceLine,
 )
+from portal.models.outbox import OutboxMail
 from portal.models.policy import PolicyRule
 from portal.models.purchasing import (
     Approval,
     PurchaseOrder,
+    PurchaseOrderApproval,
     PurchaseOrderLine,
+    PurchaseOrderLineFlag,
     PurchaseOrderRevision,
     PurchaseRequest,
     PurchaseRequestLine,
 )
+from portal.models.rates import ExchangeRate
 from portal.models.receiving import GoodsReceipt, GoodsReceiptLine
 from portal.models.sites import Location, Site
 from portal.models.submissions import Submission
+from portal.models.throttling import RateLimitCounter
 from portal.models.vendors import Contract, ContractPrice, PreferredVendor, Vendor
 from portal.models.work import (
     Attachment,
@@ -56,7 +62,10 @@ from portal.models.work import (
 
 __all__ = [
     "Approval",
+    "RateLimitCounter",
+    "UserSession",
     "ApprovalRule",
+    "ApprovalTolerance",
     "Asset",
     "Attachment",
     "AuditEvent",
@@ -70,6 +79,7 @@ __all__ = [
     "ContractPrice",
     "CostCentre",
     "DocumentCounter",
+    "ExchangeRate",
     "GoodsReceipt",
     "GoodsReceiptLine",
     "Hold",
@@ -78,13 +88,16 @@ __all__ = [
     "Location",
     "MatchResult",
     "OutOfPocketPurchase",
+    "OutboxMail",
     "PartLine",
     "PaymentExport",
     "Task",
     "PolicyRule",
     "PreferredVendor",
     "PurchaseOrder",
+    "PurchaseOrderApproval",
     "PurchaseOrderLine",
+    "PurchaseOrderLineFlag",
     "PurchaseOrderRevision",
     "PurchaseRequest",
     "PurchaseRequestLine",

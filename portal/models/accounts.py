@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,12 +32,29 @@ class User(IdMixin, UserMixin, Base):
     hourly_rate: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by an administrator's password reset: the next sign-in leads to the change-password
+    # page and nowhere else until a new password is chosen.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # When that reset was made: its temporary password expires (TEMPORARY_PASSWORD_LIFETIME).
+    password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded with the signed-in user (security.load_user) and where a page lists roles; other
     # users reached through relationships (assignees, authors) do not need them.
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    def get_id(self) -> str | None:
+        """The token of the sign-in this request runs under (UserSession), not the user id:
+        Flask-Login puts it in the session cookie and the remember cookie, and security.py
+        loads the user back by it, so a sign-in that has ended can't be brought back."""
+        return self.__dict__.get("_session_token")
+
+    def signed_in_with(self, token: str) -> None:
+        """Remember which sign-in (its token) this user object was loaded through."""
+        self.__dict__["_session_token"] = token
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password, never the password."""
@@ -83,6 +101,35 @@ class UserRole(Base):
     role: Mapped[Role] = mapped_column(StrEnumType(Role), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(IdMixin, Base):
+    """One sign-in on one device: the server-side half of a session cookie.
+
+    The cookie holds a random token; only its SHA-256 is stored. Signing out deletes the row, so
+    a copy of the cookie (or of the remember-me cookie, which holds the same token) is worth
+    nothing afterwards. `last_seen_at` and `expires_at` bound it in time (config: idle timeout
+    and absolute lifetime).
+    """
+
+    __tablename__ = "user_session"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the account page shows so a person can tell their devices apart.
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """What is stored of a token: its SHA-256, so a copy of the table signs nobody in."""
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Team(IdMixin, Base):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.roles import Role
-from portal.models.base import Base, IdMixin, Money, StrEnumType
+from portal.models.base import Base, IdMixin, Money, Percent, StrEnumType, UTCDateTime, utcnow
 from portal.models.sites import Site
 
 
@@ -52,6 +52,19 @@ class ApprovalRule(IdMixin, Base):
     role: Mapped[Role] = mapped_column(StrEnumType(Role))
     approvals_needed: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApprovalTolerance(IdMixin, Base):
+    """How far a PO may go above what was approved without approval again: the smaller of a
+    percentage of the approved amount and a fixed amount. The newest row is the policy; the
+    older ones are its history (who changed it, when)."""
+
+    __tablename__ = "approval_tolerance"
+
+    percent: Mapped[Decimal] = mapped_column(Percent)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # ---------------------------------------------------------------- derived rows for budget sums

@@ -114,6 +114,10 @@ class VendorInvoiceLine(IdMixin, Base):
     qty: Mapped[Decimal] = mapped_column(Quantity)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     uom: Mapped[str | None] = mapped_column(String(12))
+    # What the line puts on its work order and cost centre (docs/money.md): its amount plus its
+    # share of the invoice's freight and tax, in the base currency, unsigned (a credit memo's
+    # lines count negative where summed). Set when the invoice is entered (services.costing).
+    booked_amount: Mapped[Decimal | None] = mapped_column(Money)
 
     invoice: Mapped[VendorInvoice] = relationship(back_populates="lines")
 
@@ -208,6 +212,13 @@ class OutOfPocketPurchase(IdMixin, Base):
         ForeignKey("attachment.id"), index=True
     )
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What kind of spend it was (an item, or a spend category), what the purchasing policy said
+    # about it ([{"code": "po_required", "rule": ..., "text": ...}]), and who approved it so far
+    # (user ids, in order: the approval matrix may ask for more than one).
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), index=True)
+    category: Mapped[str | None] = mapped_column(String(60))
+    policy_warnings: Mapped[list | None] = mapped_column(JSON)
+    approved_by: Mapped[list | None] = mapped_column(JSON)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

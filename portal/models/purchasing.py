@@ -163,6 +163,12 @@ class PurchaseOrder(IdMixin, TimestampMixin, Base):
     # Recurring services: how often the work happens and how it is billed.
     service_frequency: Mapped[str | None] = mapped_column(String(40))
     billing_schedule: Mapped[str | None] = mapped_column(String(40))
+    # Spend approval (services/po_approval.py): the contract whose ceiling the PO consumes, the
+    # last person who changed its amounts (they may not approve them), and the approval round:
+    # it moves on whenever amounts change, so approvals of the old amounts stop counting.
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+    amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approval_round: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     vendor: Mapped[Vendor] = relationship()
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
@@ -206,6 +212,10 @@ class PurchaseOrderLine(IdMixin, Base):
     backorder_qty: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
     # Sourcing warnings in words as they stood at approval / issue: [{"code": ..., "text": ...}].
     warnings: Mapped[list | None] = mapped_column(JSON)
+    # What the request line(s) behind it approved (None: no request, a direct buy or added line)
+    # and the amount last approved through the matrix on the PO itself (None: never).
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money)
+    authorised_amount: Mapped[Decimal | None] = mapped_column(Money)
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
 
@@ -222,3 +232,49 @@ class PurchaseOrderRevision(IdMixin, Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(String(1000))
     snapshot: Mapped[dict] = mapped_column(JSON)
+    # "applied", or "pending" while a revision above what was approved waits for the matrix;
+    # `proposed` keeps the changes asked for until then (RevisionChanges as JSON).
+    status: Mapped[str] = mapped_column(
+        String(12), default="applied", server_default=text("'applied'")
+    )
+    proposed: Mapped[dict | None] = mapped_column(JSON)
+
+
+class PurchaseOrderApproval(IdMixin, Base):
+    """One approver's approval of a PO's amounts (an approval round), with who, when and why."""
+
+    __tablename__ = "purchase_order_approval"
+    __table_args__ = (UniqueConstraint("purchase_order_id", "round", "approver_id"),)
+
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int | None] = mapped_column(Integer)  # the pending revision approved, if any
+    approver_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    decision: Mapped[ApprovalDecision] = mapped_column(StrEnumType(ApprovalDecision))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    why_needed: Mapped[str] = mapped_column(String(1000))
+    total: Mapped[Decimal] = mapped_column(Money)
+    over_budget: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    approver: Mapped[User] = relationship()
+
+
+class PurchaseOrderLineFlag(IdMixin, Base):
+    """A PO line whose work order was cancelled: the buyer cancels the line or diverts it to
+    stock, with a reason (services/po_line_changes.py)."""
+
+    __tablename__ = "purchase_order_line_flag"
+
+    purchase_order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_order_line.id"), index=True
+    )
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # None while open; then "cancelled" or "diverted", by whom, when and why.
+    resolution: Mapped[str | None] = mapped_column(String(20), index=True)
+    resolution_reason: Mapped[str | None] = mapped_column(String(1000))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

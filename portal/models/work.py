@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.statuses import PartLineStatus, WorkRequestStatus
+from portal.domain.uploads import Photo
 from portal.domain.work_orders import (
     OPEN_STATUSES,
     PRIORITY_RANK,
@@ -221,7 +222,9 @@ class WorkOrderComment(IdMixin, Base):
 
 
 class Attachment(IdMixin, Base):
-    """A photo or document on a work order, work request or goods receipt (size-checked)."""
+    """A photo on a work order, work request, expense receipt or goods receipt: re-encoded on
+    upload (domain/uploads.prepare_photo) and served only through the object it belongs to.
+    `thumbnail` (JPEG) is what lists show; rows from before re-encoding have none."""
 
     __tablename__ = "attachment"
 
@@ -231,9 +234,23 @@ class Attachment(IdMixin, Base):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded when served
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def of_photo(cls, photo: Photo, **owner: int | None) -> Attachment:
+        """A new attachment holding a re-encoded photo; `owner`: the object it belongs to
+        (work_order_id, work_request_id or goods_receipt_id) and uploaded_by_id."""
+        return cls(
+            filename=photo.filename,
+            content_type=photo.content_type,
+            size_bytes=len(photo.data),
+            data=photo.data,
+            thumbnail=photo.thumbnail,
+            **owner,
+        )
 
 
 class LabourEntry(IdMixin, Base):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, union_all
 
 from portal.domain.money import money
-from portal.domain.statuses import InvoiceType, MovementKind, PurchaseRequestStatus
+from portal.domain.permissions import Capability as C
+from portal.domain.statuses import InvoiceType, PurchaseRequestStatus
 from portal.models import (
     LabourEntry,
     PurchaseOrder,
@@ -27,6 +28,7 @@ from portal.read_models.spend_sql import (
     SPENT_INVOICE,
     amount_sql,
     billed_sql,
+    charged_movement_sql,
     still_committed_sql,
     stock_cost_sql,
 )
@@ -37,13 +39,17 @@ DRILL_SIZE = 10
 
 @dataclass(frozen=True)
 class DrillLine:
-    """One document behind a figure: what it is, its work order and its amount."""
+    """One document behind a figure: what it is, its work order and its amount, and where the
+    document is (endpoint and arguments, and the capability its page asks for)."""
 
     document: str
     description: str
     amount: Decimal
     work_order_id: int | None
     work_order_number: str | None
+    endpoint: str | None = None
+    args: dict = field(default_factory=dict)
+    capability: str = C.read_work_orders.value
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ def _open_order_lines(cost_centre_id: int) -> list[DrillLine]:
     open_value = still_committed_sql()
     rows = current_session().execute(
         select(
+            PurchaseOrder.id,
             PurchaseOrder.number,
             PurchaseOrderLine.line_no,
             PurchaseOrderLine.description,
@@ -102,8 +109,17 @@ def _open_order_lines(cost_centre_id: int) -> list[DrillLine]:
         .limit(DRILL_SIZE)
     )
     return [
-        DrillLine(f"{number} line {line_no}", text, money(amount), wo_id, wo_number)
-        for number, line_no, text, amount, wo_id, wo_number in rows
+        DrillLine(
+            f"{number} line {line_no}",
+            text,
+            money(amount),
+            wo_id,
+            wo_number,
+            "purchase_orders.detail",
+            {"po_id": po_id},
+            C.read_purchase_orders.value,
+        )
+        for po_id, number, line_no, text, amount, wo_id, wo_number in rows
     ]
 
 
@@ -111,7 +127,13 @@ def _approved_requests(cost_centre_id: int) -> list[DrillLine]:
     """The largest approved purchase requests of the cost centre not yet ordered."""
     requested_value = func.sum(amount_sql(PurchaseRequestLine.qty, PurchaseRequestLine.unit_price))
     rows = current_session().execute(
-        select(PurchaseRequest.number, requested_value, WorkOrder.id, WorkOrder.number)
+        select(
+            PurchaseRequest.id,
+            PurchaseRequest.number,
+            requested_value,
+            WorkOrder.id,
+            WorkOrder.number,
+        )
         .select_from(PurchaseRequest)
         .join(PurchaseRequestLine, PurchaseRequestLine.purchase_request_id == PurchaseRequest.id)
         .outerjoin(WorkOrder, WorkOrder.id == PurchaseRequest.work_order_id)
@@ -124,8 +146,17 @@ def _approved_requests(cost_centre_id: int) -> list[DrillLine]:
         .limit(DRILL_SIZE)
     )
     return [
-        DrillLine(number, "Approved request, not yet ordered", money(amount), wo_id, wo_number)
-        for number, amount, wo_id, wo_number in rows
+        DrillLine(
+            number,
+            "Approved request, not yet ordered",
+            money(amount),
+            wo_id,
+            wo_number,
+            "purchase_requests.detail",
+            {"pr_id": pr_id},
+            C.read_purchase_requests.value,
+        )
+        for pr_id, number, amount, wo_id, wo_number in rows
     ]
 
 
@@ -134,6 +165,7 @@ def _spent_invoice_lines(cost_centre_id: int, start: date, end: date) -> list[Dr
     billed = billed_sql()
     rows = current_session().execute(
         select(
+            VendorInvoice.id,
             VendorInvoice.number,
             VendorInvoice.type,
             PurchaseOrderLine.description,
@@ -156,12 +188,15 @@ def _spent_invoice_lines(cost_centre_id: int, start: date, end: date) -> list[Dr
     return [
         DrillLine(
             f"{'Credit memo' if kind == InvoiceType.credit_memo else 'Invoice'} {number}",
-            text,
+            f"{text} (with its share of freight and tax)",
             money(amount),
             wo_id,
             wo_number,
+            "invoices.detail",
+            {"invoice_id": invoice_id},
+            C.read_invoice.value,
         )
-        for number, kind, text, amount, wo_id, wo_number in rows
+        for invoice_id, number, kind, text, amount, wo_id, wo_number in rows
     ]
 
 
@@ -183,7 +218,7 @@ def _labour_and_parts(cost_centre_id: int, start: date, end: date) -> list[Drill
         .join(WorkOrder, WorkOrder.id == StockMovement.work_order_id)
         .where(
             WorkOrder.cost_centre_id == cost_centre_id,
-            StockMovement.kind.in_((MovementKind.issue, MovementKind.return_)),
+            charged_movement_sql(),
             StockMovement.moved_at >= datetime.combine(start, time.min, UTC),
             StockMovement.moved_at < datetime.combine(end + timedelta(days=1), time.min, UTC),
         )
@@ -198,6 +233,14 @@ def _labour_and_parts(cost_centre_id: int, start: date, end: date) -> list[Drill
         .limit(DRILL_SIZE)
     )
     return [
-        DrillLine("Labour and parts", title, money(amount), wo_id, wo_number)
+        DrillLine(
+            "Labour and parts",
+            title,
+            money(amount),
+            wo_id,
+            wo_number,
+            "work_orders.detail",
+            {"wo_id": wo_id, "_anchor": "costs"},
+        )
         for wo_id, wo_number, title, amount in rows
     ]

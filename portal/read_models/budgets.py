@@ -36,7 +36,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, fu
 from portal.domain.cost_bars import Segment, bar_description, bar_segments, budget_mark
 from portal.domain.errors import NotFound
 from portal.domain.money import money
-from portal.domain.statuses import MovementKind, OutOfPocketStatus
+from portal.domain.statuses import OutOfPocketStatus
 from portal.models import (
     Budget,
     CommittedPoLine,
@@ -48,7 +48,7 @@ from portal.models import (
     StockMovement,
     WorkOrder,
 )
-from portal.read_models.spend_sql import ZERO, stock_cost_sql
+from portal.read_models.spend_sql import ZERO, charged_movement_sql, stock_cost_sql
 from portal.services._uow import current_session
 
 # The earliest and latest day a budget period may be asked for (a day outside cannot be a
@@ -207,7 +207,7 @@ def _actual_parts(cost_centre_id: Any, start: Any, end: Any, moved: Any = None) 
         # Issues are stored with a negative quantity; returns to stock bring the cost back.
         select(func.sum(stock_cost_sql())).where(
             _of_centre(StockMovement.work_order_id, cost_centre_id),
-            StockMovement.kind.in_((MovementKind.issue, MovementKind.return_)),
+            charged_movement_sql(),
             and_(StockMovement.moved_at >= moved_from, StockMovement.moved_at < moved_before),
         ),
         select(func.sum(LabourEntry.cost_amount)).where(

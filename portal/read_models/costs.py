@@ -38,7 +38,6 @@ from sqlalchemy import (
 from portal.domain.money import money
 from portal.domain.statuses import (
     LineKind,
-    MovementKind,
     OutOfPocketStatus,
     PurchaseRequestStatus,
 )
@@ -56,6 +55,7 @@ from portal.read_models.spend_sql import (
     COMMITTING_PO,
     ZERO,
     amount_sql,
+    charged_movement_sql,
     invoiced_sql,
     still_committed_sql,
     stock_cost_sql,
@@ -153,7 +153,7 @@ def _work_orders_rollup() -> CompoundSelect:
         component("labour", no_kind, func.sum(LabourEntry.cost_amount)).where(of_work(LabourEntry)),
         component("stock", no_kind, func.sum(stock_cost_sql())).where(
             of_work(StockMovement),
-            StockMovement.kind.in_((MovementKind.issue, MovementKind.return_)),
+            charged_movement_sql(),
         ),
         component("out_of_pocket", no_kind, func.sum(OutOfPocketPurchase.amount)).where(
             of_work(OutOfPocketPurchase),

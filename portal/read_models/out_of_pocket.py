@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 from portal.domain import out_of_pocket as rules
 from portal.domain.errors import NotFound
 from portal.domain.permissions import Capability as C
+from portal.domain.permissions import may_see_expense_receipt
 from portal.domain.statuses import OutOfPocketStatus
-from portal.models import OutOfPocketPurchase, User
+from portal.models import Attachment, Item, OutOfPocketPurchase, User
 from portal.services._uow import current_session
 
 QUEUE_LIMIT = 100
@@ -67,6 +68,28 @@ def review_queue() -> list[OutOfPocketPurchase]:
     )
 
 
+def review_outcome(purchase: OutOfPocketPurchase) -> str:
+    """Where a review left the purchase, in words for the flash message."""
+    if purchase.status is OutOfPocketStatus.reimbursed:
+        return "reimbursement approved"
+    if purchase.status is OutOfPocketStatus.refused:
+        return "refused"
+    return "your approval is recorded; the approval matrix asks for another approver"
+
+
+def spend_categories() -> list[str]:
+    """The categories of the active items, for the claim form's suggestions (1 query, bounded)."""
+    return list(
+        current_session().scalars(
+            select(Item.category)
+            .where(Item.active.is_(True))
+            .distinct()
+            .order_by(Item.category)
+            .limit(200)
+        )
+    )
+
+
 def waiting_count() -> int:
     """How many purchases wait for review (for the home card)."""
     count = current_session().scalar(
@@ -91,6 +114,23 @@ def get(purchase_id: int) -> OutOfPocketPurchase:
     if found is None:
         raise NotFound(f"Out-of-pocket purchase {purchase_id} does not exist.")
     return found
+
+
+def receipt_photo(purchase_id: int, *, viewer: User) -> Attachment:
+    """The receipt photo of a purchase, if the viewer may see it (the claimant, reviewers, the
+    auditor); NotFound otherwise, so nobody else learns that the claim exists."""
+    session = current_session()
+    purchase = session.get(OutOfPocketPurchase, purchase_id)
+    if (
+        purchase is None
+        or purchase.receipt_attachment_id is None
+        or not may_see_expense_receipt(viewer.roles, viewer.id, purchase.user_id)
+    ):
+        raise NotFound(f"Out-of-pocket purchase {purchase_id} has no receipt for you.")
+    photo = session.get(Attachment, purchase.receipt_attachment_id)
+    if photo is None:
+        raise NotFound(f"Out-of-pocket purchase {purchase_id} has no receipt for you.")
+    return photo
 
 
 @dataclass

@@ -304,7 +304,7 @@ def panel_for(wo: WorkOrder) -> PartsPanel:
             uncovered=uncovered(line),
         )
         view.can_reserve = may_take and view.is_stock and view.uncovered > 0 and view.available > 0
-        view.can_release = parts_open and line.reserved_qty > 0
+        view.can_release = line.reserved_qty > 0  # stock never stays held for ended work
         view.can_issue = may_take and line.reserved_qty > 0
         view.can_request = may_take and view.uncovered > 0 and view.available < view.uncovered
         views.append(view)
@@ -399,6 +399,17 @@ def released(line_id: int, reservations: list[Reservation]) -> Outcome:
         return Outcome.of(line, f"Nothing of {line.item.part_number} is reserved.", tone="info")
     total = quantity(sum((r.qty for r in reservations), ZERO))
     return Outcome.of(line, f"Released {amount_text(total, line.item)} back to stock.")
+
+
+def returned(line_id: int, movement: StockMovement) -> Outcome:
+    """What a return gave back to stock, and what came off the work order's cost."""
+    line = _line(current_session(), line_id)
+    cost = rules.issue_cost(movement.qty, movement.unit_cost)
+    return Outcome.of(
+        line,
+        f"Returned {amount_text(movement.qty, line.item)} to stock; "
+        f"{format_money(cost)} off the work order's cost.",
+    )
 
 
 def issued(line_id: int, movements: list[StockMovement]) -> Outcome:

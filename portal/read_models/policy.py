@@ -51,6 +51,11 @@ def describe(row: PolicyRule) -> str:
             f"PO required from {rules.format_money(rule.amount)} "
             f"for {rules.scope_words(rule.item_kinds)}."
         )
+    if rule.kind is rules.RuleKind.out_of_pocket_limit:
+        return (
+            f"Out-of-pocket claims up to {rules.format_money(rule.amount)}; "
+            "more goes to a buyer as a PO."
+        )
     if rule.kind is rules.RuleKind.category_always:
         return f"PO always required for {', '.join(rule.categories)}."
     where = f" in {', '.join(rule.categories)}" if rule.categories else ""

@@ -1,4 +1,5 @@
-"""SQL expressions that read the same on SQLite and PostgreSQL: months, UTC days, seconds, cents.
+"""SQL expressions that read the same on SQLite and PostgreSQL: months, UTC days, seconds, cents,
+quantities compared.
 
 The reports and the maverick spend report bucket and sum with these, so both databases give
 the same months and the same amounts.
@@ -7,9 +8,10 @@ the same months and the same amounts.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, cast, func, type_coerce
+from sqlalchemy import BigInteger, Date, Numeric, cast, func, literal, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.services._uow import current_session
@@ -51,3 +53,19 @@ def cents(expr) -> ColumnElement[int]:
     # never closer than 0.001 to a rounding edge; a nudge of 1e-11 of the value away from zero
     # (0.001 cents at a million) restores the edge cases and changes nothing else.
     return cast(func.round(expr * 100 * (1 + 1e-11)), BigInteger)
+
+
+# SQLite keeps quantities as binary floats: 0.1 + 0.2 is not 0.3 there. Quantities have three
+# decimals, so two of them differ when they are half a thousandth or more apart.
+EXACT = Numeric(28, 6)
+_HALF_MILLI = Decimal("0.0005")
+
+
+def qty_above(expr, limit) -> ColumnElement[bool]:
+    """expr > limit, for quantities, alike on both databases."""
+    return cast(expr, EXACT) - cast(limit, EXACT) >= literal(_HALF_MILLI, EXACT)
+
+
+def qty_differs(a, b) -> ColumnElement[bool]:
+    """a != b, for quantities, alike on both databases."""
+    return func.abs(cast(a, EXACT) - cast(b, EXACT)) >= literal(_HALF_MILLI, EXACT)

@@ -25,6 +25,7 @@ from portal.models import (
     Vendor,
     WorkOrder,
 )
+from portal.read_models import po_approval
 from portal.services._uow import current_session
 
 S = PurchaseOrderStatus
@@ -242,6 +243,7 @@ class LineView:
     backorder: Decimal
     wo_number: str | None
     warnings: list[str]
+    request_number: str | None = None  # the PR whose approval the line carries
 
 
 @dataclass
@@ -255,6 +257,7 @@ class PoPage:
     moves: list[PurchaseOrderStatus]
     any_received: bool
     buyer_name: str | None
+    approval: po_approval.Panel | None = None  # spend approval, for the viewer (page only)
 
     @property
     def revisable(self) -> bool:
@@ -267,8 +270,9 @@ class PoPage:
         return self.po.status is S.draft
 
 
-def get_for_page(po_id: int) -> PoPage:
-    """A PO with its vendor, lines, work order numbers and revisions: five queries."""
+def get_for_page(po_id: int, viewer: User | None = None) -> PoPage:
+    """A PO with its vendor, lines, work order numbers and revisions: five queries; with a
+    viewer, also the spend approval panel (whose Approve and Issue wait while it is needed)."""
     session = current_session()
     po = (
         session.scalars(
@@ -282,6 +286,7 @@ def get_for_page(po_id: int) -> PoPage:
     if po is None:
         raise NotFound(f"Purchase order {po_id} does not exist.")
     numbers = wo_numbers(session, {ln.work_order_id for ln in po.lines} - {None})
+    requests = po_approval.request_numbers(session, po.lines)
     revisions = list(
         session.scalars(
             select(PurchaseOrderRevision)
@@ -302,17 +307,25 @@ def get_for_page(po_id: int) -> PoPage:
             backorder=rules.backorder(ln.qty, ln.received_qty),
             wo_number=numbers.get(ln.work_order_id) if ln.work_order_id is not None else None,
             warnings=warning_texts(ln.warnings),
+            request_number=requests.get(ln.purchase_request_line_id)
+            if ln.purchase_request_line_id is not None
+            else None,
         )
         for ln in po.lines
     ]
+    moves = rules.moves_for(po.status, any_received=received)
+    panel = po_approval.panel(po, viewer) if viewer is not None else None
+    if panel is not None and panel.needed:
+        moves = [m for m in moves if m not in (S.approved, S.issued)]
     return PoPage(
         po=po,
         lines=views,
         total=rules.po_total(po.lines),
         revisions=revisions,
-        moves=rules.moves_for(po.status, any_received=received),
+        moves=moves,
         any_received=received,
         buyer_name=buyer_name,
+        approval=panel,
     )
 
 

@@ -377,6 +377,27 @@ def _work_order_updates(
     ]
 
 
+def packing_slip(receipt_id: int, photo_id: int, *, viewer: User) -> Attachment:
+    """A packing slip photo of a goods receipt the viewer may read; NotFound otherwise."""
+    session = current_session()
+    receipt = session.get(GoodsReceipt, receipt_id)
+    photo = session.scalar(
+        select(Attachment).where(
+            Attachment.id == photo_id, Attachment.goods_receipt_id == receipt_id
+        )
+    )
+    if receipt is None or photo is None:
+        raise NotFound("That packing slip is not on this receipt.")
+    po = session.get(PurchaseOrder, receipt.purchase_order_id)
+    if po is None:
+        raise NotFound("That packing slip is not on this receipt.")
+    try:
+        _check_may_see_po(session, po, viewer, C.read_goods_receipts)
+    except NotFound:
+        raise NotFound("That packing slip is not on this receipt.") from None
+    return photo
+
+
 def receipt_summary(receipt_id: int, *, viewer: User | None = None) -> ReceiptSummary:
     """A finished receipt for its page, in seven queries whatever its size; NotFound if there
     is no such receipt, or if the viewer (a technician) has no work order on its PO."""

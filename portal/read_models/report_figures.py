@@ -31,7 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.domain.reports import Period, cents_to_money, hours, rate_percent
-from portal.domain.statuses import InvoiceStatus, InvoiceType, MovementKind, PurchaseRequestStatus
+from portal.domain.statuses import InvoiceStatus, InvoiceType, PurchaseRequestStatus
 from portal.domain.work_orders import WorkOrderStatus
 from portal.models import (
     Asset,
@@ -53,6 +53,7 @@ from portal.models import (
 )
 from portal.models.base import UTCDateTime, utcnow
 from portal.read_models.portable_sql import cents, day_of, month_of, seconds_between
+from portal.read_models.spend_sql import billed_sql, charged_movement_sql
 from portal.services._uow import current_session
 
 TOP_ROWS = 20  # ranked reports (vendors, categories, assets, sites) show the biggest twenty
@@ -81,11 +82,6 @@ MAVERICK_KINDS = {
 }
 
 
-def _invoice_sign() -> ColumnElement:
-    """+1 for an invoice, -1 for a credit memo: the type carries the sign, the lines never do."""
-    return case((VendorInvoice.type == InvoiceType.credit_memo, -1), else_=1)
-
-
 def _dec(value) -> Decimal:
     """A number from the database (int, float from SQLite, Decimal from PostgreSQL) as Decimal."""
     if value is None:
@@ -95,9 +91,7 @@ def _dec(value) -> Decimal:
 
 def spend_rows(period: Period, by: str) -> list[tuple[str, Decimal]]:
     """Net spend per month, vendor or category (biggest first), in one grouped query."""
-    amount = func.sum(
-        cents(VendorInvoiceLine.qty * VendorInvoiceLine.unit_price) * _invoice_sign()
-    ).label("cents")
+    amount = func.sum(cents(billed_sql())).label("cents")
     stmt = (
         select(amount)
         .select_from(VendorInvoiceLine)
@@ -148,7 +142,7 @@ def wo_cost_rows(period: Period, by: str) -> list[tuple[str, Decimal, Decimal, D
         zero,
     ).where(
         StockMovement.work_order_id.is_not(None),
-        StockMovement.kind.in_((MovementKind.issue, MovementKind.return_)),
+        charged_movement_sql(),
         StockMovement.moved_at >= period.start_at,
         StockMovement.moved_at < period.end_at,
     )
@@ -157,7 +151,7 @@ def wo_cost_rows(period: Period, by: str) -> list[tuple[str, Decimal, Decimal, D
             PurchaseOrderLine.work_order_id.label("wo"),
             zero,
             zero,
-            cents(VendorInvoiceLine.qty * VendorInvoiceLine.unit_price) * _invoice_sign(),
+            cents(billed_sql()),
         )
         .select_from(VendorInvoiceLine)
         .join(VendorInvoice, VendorInvoice.id == VendorInvoiceLine.invoice_id)

@@ -20,7 +20,7 @@ from portal.domain.payment_terms import PaymentTerms, parse_terms
 from portal.domain.sourcing import BlockedVendor, SourceWarning
 from portal.domain.statuses import VendorStatus
 from portal.models import Contract, ContractPrice, Item, Vendor
-from portal.read_models import sourcing
+from portal.read_models import po_approval, sourcing
 from portal.services._uow import current_session
 
 LIST_LIMIT = 50
@@ -119,6 +119,15 @@ class ContractPage:
     contract: Contract
     validity: rules.Validity
     prices: list[ContractPrice]
+    consumed: Decimal = Decimal("0.00")  # by POs against it (approved or later)
+
+    @property
+    def consumed_percent(self) -> Decimal | None:
+        """Share of the ceiling consumed (one decimal); None without a ceiling."""
+        ceiling = self.contract.ceiling_amount
+        if not ceiling:
+            return None
+        return (self.consumed * 100 / ceiling).quantize(Decimal("0.1"))
 
 
 def contract_page(contract_id: int, *, today: date | None = None) -> ContractPage:
@@ -141,6 +150,7 @@ def contract_page(contract_id: int, *, today: date | None = None) -> ContractPag
         contract=contract,
         validity=rules.validity(contract.valid_from, contract.valid_to, today or date.today()),
         prices=prices,
+        consumed=po_approval.consumed(current_session(), contract.id),
     )
 
 

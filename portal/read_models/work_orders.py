@@ -175,9 +175,18 @@ def labour_for(wo_id: int) -> Labour:
     )
 
 
-def attachment(attachment_id: int) -> Attachment:
-    """A stored photo, for signed-in staff; NotFound if there is none."""
-    found = current_session().get(Attachment, attachment_id)
+def note_photo(wo_id: int, photo_id: int) -> Attachment:
+    """The photo of a note on work order `wo_id`; NotFound if it is not one (a tenant's photo,
+    an expense receipt or a packing slip is never served as a work order's photo)."""
+    found = current_session().scalar(
+        select(Attachment)
+        .join(WorkOrderComment, WorkOrderComment.photo_id == Attachment.id)
+        .where(
+            Attachment.id == photo_id,
+            Attachment.work_order_id == wo_id,
+            WorkOrderComment.work_order_id == wo_id,
+        )
+    )
     if found is None:
-        raise NotFound("That photo does not exist.")
+        raise NotFound("That photo is not on this work order.")
     return found

@@ -177,7 +177,7 @@ def record_rejection(
     if pr.work_order_id is not None:
         # Work order before its part lines, the order every parts action takes them in.
         locked(session, WorkOrder, pr.work_order_id)
-    released = _give_back_part_lines(session, pr)
+    released = give_back_part_lines(session, pr)
     audit.record(
         session,
         actor=approver,
@@ -206,14 +206,14 @@ def record_rejection(
             work_order_id=pr.work_order_id,
             actor_id=approver.id,
             reason=f"{pr.number} rejected: {reason}"[:1000],
-            parts_still_coming=_parts_still_coming(session, pr),
+            parts_still_coming=parts_still_coming(session, pr),
         ),
     )
     session.flush()
     return approval
 
 
-def _give_back_part_lines(session: Session, pr: PurchaseRequest) -> list[dict]:
+def give_back_part_lines(session: Session, pr: PurchaseRequest) -> list[dict]:
     """Take the PR's quantities off its part lines' requested quantity (lines locked, id order)."""
     asked: dict[int, Decimal] = {}
     for part_line_id, qty in session.execute(
@@ -240,7 +240,7 @@ def _give_back_part_lines(session: Session, pr: PurchaseRequest) -> list[dict]:
     return changed
 
 
-def _parts_still_coming(session: Session, pr: PurchaseRequest) -> bool:
+def parts_still_coming(session: Session, pr: PurchaseRequest) -> bool:
     """True when another request of the PR's work order still brings parts to it."""
     if pr.work_order_id is None:
         return False

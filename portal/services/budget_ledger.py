@@ -10,10 +10,11 @@ budget-check`) recomputes every row and compares, `repair_ledger()` rebuilds the
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, event, insert, select, text
+from sqlalchemy import delete, event, insert, inspect, select, text
 
 from portal.domain.statuses import PurchaseRequestStatus
 from portal.extensions import db
@@ -34,6 +35,7 @@ from portal.read_models.spend_sql import (
     amount_sql,
     billed_sql,
     still_committed_sql,
+    without_booked_column,
 )
 from portal.services._uow import current_session, unit_of_work
 
@@ -113,6 +115,12 @@ _LINES_OF_PO = "SELECT id FROM purchase_order_line WHERE purchase_order_id = NEW
 _INVOICE_LINES_OF_PO_LINE = (
     "SELECT id FROM vendor_invoice_line WHERE purchase_order_line_id = NEW.id"
 )
+# PO lines whose commitment a rate converts (NEW or OLD exchange_rate row).
+_LINES_IN_CURRENCY = (
+    "SELECT purchase_order_line.id FROM purchase_order_line JOIN purchase_order "
+    "ON purchase_order.id = purchase_order_line.purchase_order_id "
+    "WHERE purchase_order.currency = %s.currency"
+)
 _LINES_OF_INVOICE = "SELECT id FROM vendor_invoice_line WHERE invoice_id = NEW.id"
 _PO_LINES_OF_INVOICE = (
     "SELECT purchase_order_line_id FROM vendor_invoice_line WHERE invoice_id = NEW.id"
@@ -146,8 +154,21 @@ TRIGGERS = [
     (
         "budget_po_status_changed",
         "purchase_order",
-        "UPDATE OF status",
+        "UPDATE OF status, currency, approved_at",
         [("committed", _LINES_OF_PO)],
+    ),
+    ("budget_rate_added", "exchange_rate", "INSERT", [("committed", _LINES_IN_CURRENCY % "NEW")]),
+    (
+        "budget_rate_changed",
+        "exchange_rate",
+        "UPDATE",
+        [("committed", _LINES_IN_CURRENCY % "NEW"), ("committed", _LINES_IN_CURRENCY % "OLD")],
+    ),
+    (
+        "budget_rate_removed",
+        "exchange_rate",
+        "DELETE",
+        [("committed", _LINES_IN_CURRENCY % "OLD")],
     ),
     (
         "budget_invoice_line_added",
@@ -218,18 +239,41 @@ def _trigger_ddl(name: str, table: str, when: str, refresh, dialect) -> list[str
     ]
 
 
+def _as_migrated(connection) -> AbstractContextManager:
+    """The SQL of this code, or, on a database migrated only as far as the ledger's first
+    migration (no booked amounts, no rate table yet), the values as they are in their place."""
+    columns = {c["name"] for c in inspect(connection).get_columns("vendor_invoice_line")}
+    return nullcontext() if "booked_amount" in columns else without_booked_column()
+
+
 def install_ledger_triggers(connection) -> None:
-    """(Re)create the triggers on this connection's database (a migration, create_all)."""
-    for name, table, when, refresh in TRIGGERS:
-        for statement in _trigger_ddl(name, table, when, refresh, connection.dialect):
-            connection.exec_driver_sql(statement)
+    """(Re)create the triggers on this connection's database (a migration, create_all); on a
+    database without the rate table yet, those on it are left out."""
+    tables = set(inspect(connection).get_table_names())
+    with _as_migrated(connection):
+        for name, table, when, refresh in TRIGGERS:
+            if table not in tables:
+                continue
+            for statement in _trigger_ddl(name, table, when, refresh, connection.dialect):
+                connection.exec_driver_sql(statement)
+
+
+def drop_ledger_triggers(connection) -> None:
+    """Remove the triggers (a migration that changes a column they read, on its way down)."""
+    for name, table, _when, _refresh in TRIGGERS:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def rebuild_ledger(connection) -> None:
     """Recompute every derived row from the documents (a migration, or a repair after drift)."""
-    for ledger in _LEDGERS:
-        for statement in _refresh_statements(ledger, None, connection.dialect):
-            connection.exec_driver_sql(statement)
+    with _as_migrated(connection):
+        for ledger in _LEDGERS:
+            for statement in _refresh_statements(ledger, None, connection.dialect):
+                connection.exec_driver_sql(statement)
 
 
 @event.listens_for(db.metadata, "after_create")

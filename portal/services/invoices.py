@@ -34,7 +34,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.read_models.invoices import PayableRow, addressed_to, payable_row
-from portal.services import audit, matching
+from portal.services import audit, costing, matching
 from portal.services._uow import locked, submitted_once, unit_of_work
 from portal.services.authz import authorize
 
@@ -134,6 +134,7 @@ def create_invoice(
                 uom=po_line.uom,
             )
         )
+    costing.book_invoice(session, invoice)  # docs/money.md: freight, tax, currency
     session.flush()
     audit.record(
         session,

@@ -1,14 +1,14 @@
-"""Plain-text e-mail over SMTP, sent only after the transaction that asked for it commits.
+"""Plain-text e-mail over SMTP, never inside a web request.
 
-A service calls `queue_mail(session, mail)` inside its unit of work. The mail waits in the
-session until the commit: a rolled-back transaction sends nothing, and a mail server that is
-down or refuses the message is logged and never turns a saved request into an error page.
-No MAIL_SERVER configured means mail is skipped with a log line (development, tests).
+A service calls `queue_mail(session, mail)` inside its unit of work: the mail becomes a row of
+`outbox_mail` in the same transaction, so a rolled-back change mails nobody and a committed one
+cannot lose its mail. The worker (`flask portal worker`, services/outbox.py) delivers it with
+retries and back-off; a mail server that is slow, down or refusing never holds a request.
+No MAIL_SERVER configured means the worker skips the mail with a log line (development, tests).
 """
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -17,12 +17,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-log = logging.getLogger("portal.mail")
-
-OUTBOX_KEY = "mail_outbox"
+from portal.models import OutboxMail
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class Mail:
     body: str
 
 
-def _masked(address: str) -> str:
+def masked(address: str) -> str:
     """An address fit for a log line: t***@example.com."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
@@ -80,11 +77,19 @@ def build_message(settings: MailSettings, mail: Mail) -> EmailMessage:
     return message
 
 
-def send_now(settings: MailSettings, mail: Mail) -> bool:
-    """Send one mail now; True when the server took it. Failures are logged, never raised."""
+class MailNotSent(Exception):
+    """The server did not take the mail. `permanent`: it refused it for good (a 5xx answer to
+    the recipient or the message), so trying again would not help."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+def deliver(settings: MailSettings, mail: Mail) -> None:
+    """Hand one mail to the SMTP server now; MailNotSent (with the reason) if it did not take it."""
     if not settings.server:
-        log.info("Mail skipped (MAIL_SERVER not set): %r to %s", mail.subject, _masked(mail.to))
-        return False
+        raise MailNotSent("MAIL_SERVER is not set", permanent=True)
     try:
         with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
             if settings.use_tls:
@@ -92,47 +97,30 @@ def send_now(settings: MailSettings, mail: Mail) -> bool:
             if settings.username:
                 smtp.login(settings.username, settings.password or "")
             smtp.send_message(build_message(settings, mail))
-    except (OSError, smtplib.SMTPException) as err:  # refused, timed out, rejected, bad login
-        log.error(
-            "Mail not sent to %s (%r) via %s:%s: %s",
-            _masked(mail.to),
-            mail.subject,
-            settings.server,
-            settings.port,
-            err,
-        )
-        return False
-    log.info("Mail sent to %s: %r", _masked(mail.to), mail.subject)
-    return True
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as err:
+        raise MailNotSent(f"refused: {err}", permanent=_permanent(err)) from err
+    except smtplib.SMTPResponseException as err:
+        raise MailNotSent(f"{err.smtp_code} {err.smtp_error!r}", permanent=_permanent(err)) from err
+    except (OSError, smtplib.SMTPException) as err:  # refused, timed out, dropped, bad login
+        raise MailNotSent(f"{type(err).__name__}: {err}") from err
+    except (ValueError, UnicodeError) as err:  # a header no server could take (a line break)
+        raise MailNotSent(f"malformed: {err}", permanent=True) from err
+
+
+def _permanent(err: smtplib.SMTPException) -> bool:
+    """True for a 5xx answer (the address or message is refused for good)."""
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in err.recipients.values())
+    code = getattr(err, "smtp_code", 0)
+    return 500 <= code < 600 and not isinstance(err, smtplib.SMTPAuthenticationError)
 
 
 def queue_mail(session: Session, mail: Mail) -> None:
-    """Send `mail` once the caller's transaction commits; nothing is sent if it rolls back."""
-    config = current_app.config if has_app_context() else {}
-    session.info.setdefault(OUTBOX_KEY, []).append((MailSettings.from_config(config), mail))
+    """Put `mail` in the outbox within the caller's transaction: it is delivered by the worker
+    once that transaction commits, and never if it rolls back."""
+    session.add(OutboxMail(to=mail.to[:254], subject=mail.subject[:300], body=mail.body))
 
 
-def pending(session: Session) -> list[Mail]:
-    """Mails queued in this session and not yet sent (for tests and diagnostics)."""
-    return [mail for _settings, mail in session.info.get(OUTBOX_KEY, [])]
-
-
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    """The data is safe in the database: now tell people. One bad mail never stops the rest."""
-    if session.in_nested_transaction():  # a savepoint released: the real commit is still to come
-        return
-    outbox = session.info.pop(OUTBOX_KEY, None)
-    for settings, mail in outbox or ():
-        try:
-            send_now(settings, mail)
-        except Exception:  # never let a mail bug surface after a successful commit
-            log.exception("Mail to %s failed unexpectedly", _masked(mail.to))
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session: Session) -> None:
-    """What was rolled back did not happen: its mails are not sent."""
-    if session.in_nested_transaction():  # only a savepoint (a counter row race): carry on
-        return
-    session.info.pop(OUTBOX_KEY, None)
+def settings_from_app() -> MailSettings:
+    """The MAIL_* settings of the running app (none outside an app context)."""
+    return MailSettings.from_config(current_app.config if has_app_context() else {})

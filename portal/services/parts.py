@@ -14,11 +14,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.domain import lifecycle
 from portal.domain import parts as rules
 from portal.domain.errors import DomainError, NotFound
+from portal.domain.events import Event, WorkOrderMoved
+from portal.domain.labels import label
 from portal.domain.money import quantity
 from portal.domain.permissions import Capability as C
 from portal.domain.statuses import ItemKind, ReservationStatus
+from portal.domain.work_orders import WorkOrderStatus
 from portal.models import (
     Item,
     PartLine,
@@ -261,10 +265,13 @@ def release_part_line(
 def release_stock(
     session: Session, line: PartLine, *, actor: User | None, reason: str | None = None
 ) -> list[Reservation]:
-    """Release every active reservation of the line inside the caller's transaction."""
+    """Release every active reservation of the line inside the caller's transaction.
+
+    Allowed whatever the work order's status: giving stock back never harms, and stock must
+    not stay reserved for work that is over (the move that ends it releases it, see
+    `release_for_ended_work`)."""
     wo = _work_order(session, line)
     item = line.item
-    rules.check_parts_open(wo.status)
     active = _active_reservations(session, line)
     if not active:
         return []
@@ -295,6 +302,34 @@ def release_stock(
         why=(reason or "").strip()[:1000] or "Released from the work order page",
     )
     return active
+
+
+def release_for_ended_work(session: Session, event: Event) -> None:
+    """WorkOrderMoved to completed, closed or cancelled: every reservation still held for the
+    work order is released, audited with the move's reason (part lines locked in id order)."""
+    assert isinstance(event, WorkOrderMoved)
+    if not lifecycle.ends_work(event.after):
+        return
+    line_ids = session.scalars(
+        select(Reservation.part_line_id)
+        .join(PartLine, PartLine.id == Reservation.part_line_id)
+        .where(
+            PartLine.work_order_id == event.work_order_id,
+            Reservation.status == ReservationStatus.active,
+        )
+        .distinct()
+        .order_by(Reservation.part_line_id)
+    ).all()
+    if not line_ids:
+        return
+    actor = session.get(User, event.actor_id) if event.actor_id is not None else None
+    wo = session.get(WorkOrder, event.work_order_id)
+    assert wo is not None  # the event's work order was just moved
+    why = f"{wo.number} {label(WorkOrderStatus(event.after)).lower()}" + (
+        f": {event.reason}" if event.reason else ""
+    )
+    for line_id in line_ids:
+        release_stock(session, locked_line(session, line_id), actor=actor, reason=why)
 
 
 # ---------------------------------------------------------------- issue

@@ -22,6 +22,8 @@ from portal.domain.numbering import Sequence
 from portal.domain.permissions import Capability as C
 from portal.domain.statuses import LineKind, PurchaseOrderStatus, PurchaseRequestStatus
 from portal.models import (
+    Contract,
+    ContractPrice,
     CostCentre,
     Item,
     PurchaseOrder,
@@ -245,6 +247,7 @@ def _new_po(
 ) -> PurchaseOrder:
     """One draft PO for `vendor` with a line per request line, audited."""
     po = PurchaseOrder(
+        contract_id=_contract_of(session, vendor, lines),
         number=next_number(session, Sequence.purchase_order),
         vendor_id=vendor.id,
         status=S.draft,
@@ -280,6 +283,9 @@ def _new_po(
             received_qty=ZERO,
             rejected_qty=ZERO,
             backorder_qty=ln.qty,
+            # What the request approved for this line: the PO may not go above it (beyond the
+            # tolerance) without approval of its own (services/po_approval.py).
+            approved_amount=rules.line_amount(ln.qty, ln.unit_price),
         )
         po_line.warnings = [w.as_dict() for w in found]
         session.add(po_line)
@@ -311,6 +317,21 @@ def _new_po(
         + ", ".join(sorted({ln.purchase_request.number for ln in lines})),
     )
     return po
+
+
+def _contract_of(session: Session, vendor: Vendor, lines: list[PurchaseRequestLine]) -> int | None:
+    """The vendor's contract whose prices the request lines were raised at (its ceiling is
+    consumed by the PO), or None."""
+    price_ids = {ln.contract_price_id for ln in lines} - {None}
+    if not price_ids:
+        return None
+    return session.scalar(
+        select(Contract.id)
+        .join(ContractPrice, ContractPrice.contract_id == Contract.id)
+        .where(ContractPrice.id.in_(price_ids), Contract.vendor_id == vendor.id)
+        .order_by(Contract.id)
+        .limit(1)
+    )
 
 
 def _mark_requests_ordered(

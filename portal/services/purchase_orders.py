@@ -16,23 +16,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.domain import po_approval as spend_rules
 from portal.domain import purchase_orders as rules
 from portal.domain.errors import DomainError, NotFound
-from portal.domain.money import format_qty
 from portal.domain.permissions import Capability as C
 from portal.domain.sourcing import SourceWarning
-from portal.domain.statuses import LineKind, PurchaseOrderStatus, PurchaseRequestStatus
+from portal.domain.statuses import PurchaseOrderStatus, PurchaseRequestStatus
 from portal.models import (
     Item,
     PurchaseOrder,
     PurchaseOrderLine,
-    PurchaseOrderRevision,
     PurchaseRequest,
     PurchaseRequestLine,
     User,
     Vendor,
 )
 from portal.models.base import utcnow
+from portal.read_models import po_approval as spend
 from portal.read_models.purchase_orders import ZERO, any_received
 from portal.read_models.sourcing import SourceNeed, assess_sources
 from portal.services import audit
@@ -53,7 +53,7 @@ def reload_lines(session: Session, po: PurchaseOrder) -> None:
     set_committed_value(po, "lines", list(lines))
 
 
-def _locked_po(session: Session, po_id: int) -> PurchaseOrder:
+def locked_po(session: Session, po_id: int) -> PurchaseOrder:
     """The PO locked for the rest of the transaction, with its lines as they are now."""
     po = locked(session, PurchaseOrder, po_id, missing=f"Purchase order {po_id} does not exist.")
     reload_lines(session, po)
@@ -106,7 +106,7 @@ def update_draft(
     """Change a draft's header and lines (price, discount, expected date, qty), audited."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
-        po = _locked_po(session, po_id)
+        po = locked_po(session, po_id)
         if po.status is not S.draft:
             raise DomainError(
                 "Only a draft is edited in place; after issue, make a revision with a reason."
@@ -125,15 +125,22 @@ def update_draft(
                 changes[name] = [getattr(po, name), value]
                 setattr(po, name, value)
         by_id = {ln.id: ln for ln in po.lines}
+        amounts = False  # any amount changed: approvals of the old amounts lapse
         for line_id, change in lines.items():
             line = by_id.get(line_id)
             if line is None:
                 raise NotFound(f"Line {line_id} is not on {po.number}.")
             fields = _apply_line_change(line, change)
             if fields:
-                changes[f"line {line.line_no}"] = _dated(fields)
+                changes[f"line {line.line_no}"] = dated(fields)
+                amounts = amounts or bool(fields.keys() & {"qty", "unit_price", "discount_percent"})
+        if amounts:
+            amounts_changed(po, actor=actor)
         if changes:
-            _refresh_warnings(session, po)
+            refresh_warnings(session, po)
+            known = spend.facts(session, po)
+            if known.assessment.needed:
+                changes["approval_needed"] = known.assessment.sentence()
             audit.record(
                 session,
                 actor=actor,
@@ -145,7 +152,23 @@ def update_draft(
     return po
 
 
-def _dated(fields: dict[str, list]) -> dict[str, list]:
+def amounts_changed(po: PurchaseOrder, *, actor: User) -> None:
+    """The PO's amounts changed: its author may not approve them, earlier approvals lapse."""
+    po.amended_by_id = actor.id
+    po.approval_round = (po.approval_round or 0) + 1
+
+
+def check_spend_approved(session: Session, po: PurchaseOrder, doing: str) -> None:
+    """SpendApprovalNeeded, in words, while the PO's amounts wait for the approval matrix."""
+    known = spend.facts(session, po)
+    if known.pending:
+        raise spend_rules.SpendApprovalNeeded(
+            f"{po.number} cannot be {doing} yet: {known.assessment.sentence()} "
+            "Approvers see it on this page; whoever wrote or changed it cannot approve it."
+        )
+
+
+def dated(fields: dict[str, list]) -> dict[str, list]:
     """Dates in a change as ISO text (the audit trail stores JSON)."""
     return {
         k: [v.isoformat() if isinstance(v, date) else v for v in pair] for k, pair in fields.items()
@@ -176,7 +199,7 @@ def _apply_line_change(line: PurchaseOrderLine, change: rules.LineChange) -> dic
     return fields
 
 
-def _refresh_warnings(session: Session, po: PurchaseOrder) -> list[str]:
+def refresh_warnings(session: Session, po: PurchaseOrder) -> list[str]:
     """Re-assess every line's source (BlockedVendor raises); store and return the words."""
     item_ids = {ln.item_id for ln in po.lines} - {None}
     # Loaded whole and held here, so the assessment finds them in the session.
@@ -200,7 +223,7 @@ def approve_purchase_order(
     """Draft to approved: sourcing re-checked and stored per line, approved_at set, audited."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
-        po = approve_in(session, _locked_po(session, po_id), actor=actor)
+        po = approve_in(session, locked_po(session, po_id), actor=actor)
     return po
 
 
@@ -208,7 +231,8 @@ def approve_in(session: Session, po: PurchaseOrder, *, actor: User) -> PurchaseO
     """Approve inside the caller's transaction (the PO locked by the caller)."""
     authorize(actor, C.manage_purchase_orders)
     rules.check_move(po.status, S.approved)
-    warnings = _refresh_warnings(session, po)
+    check_spend_approved(session, po, "approved by its buyer")
+    warnings = refresh_warnings(session, po)
     before = po.status
     po.status = S.approved
     po.approved_at = utcnow()
@@ -235,7 +259,7 @@ def issue_purchase_order(
     """Approved to issued (sent to the vendor): warnings stored again, issued_at set, audited."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
-        po = issue_in(session, _locked_po(session, po_id), actor=actor)
+        po = issue_in(session, locked_po(session, po_id), actor=actor)
     return po
 
 
@@ -243,7 +267,8 @@ def issue_in(session: Session, po: PurchaseOrder, *, actor: User) -> PurchaseOrd
     """Issue inside the caller's transaction (the PO locked by the caller)."""
     authorize(actor, C.manage_purchase_orders)
     rules.check_move(po.status, S.issued)
-    warnings = _refresh_warnings(session, po)
+    check_spend_approved(session, po, "issued")
+    warnings = refresh_warnings(session, po)
     before = po.status
     po.status = S.issued
     po.issued_at = utcnow()
@@ -264,10 +289,11 @@ def issue_in(session: Session, po: PurchaseOrder, *, actor: User) -> PurchaseOrd
     return po
 
 
-# ---------------------------------------------------------------- writes: revise, cancel, close
+# ---------------------------------------------------------------- writes: cancel, close
+# (revisions after issue: services/po_revisions.py)
 
 
-def _line_states(po: PurchaseOrder) -> dict[int, rules.LineState]:
+def line_states(po: PurchaseOrder) -> dict[int, rules.LineState]:
     """The PO's lines as the revision rules see them."""
     return {
         ln.id: rules.LineState(
@@ -285,102 +311,6 @@ def _line_states(po: PurchaseOrder) -> dict[int, rules.LineState]:
     }
 
 
-@submitted_once("revise_purchase_order")
-def revise_purchase_order(
-    po_id: int,
-    *,
-    changes: rules.RevisionChanges,
-    reason: str,
-    actor: User,
-    submission_id: str | None = None,
-) -> PurchaseOrderRevision:
-    """A numbered revision of an issued PO: lines as they were kept, changes audited with why."""
-    authorize(actor, C.manage_purchase_orders)
-    why = rules.require_reason(reason, "Say why the purchase order is revised.")
-    with unit_of_work() as session:
-        po = _locked_po(session, po_id)
-        states = _line_states(po)
-        diff = rules.check_revision(po.status, states, changes, current_vendor_id=po.vendor_id)
-        before_total = rules.po_total(po.lines)
-        revision = PurchaseOrderRevision(
-            purchase_order_id=po.id,
-            revision=po.revision + 1,
-            changed_by_id=actor.id,
-            changed_at=utcnow(),
-            reason=why,
-            snapshot=rules.snapshot(po.revision, states.values(), currency=po.currency),
-        )
-        session.add(revision)
-        by_id = {ln.id: ln for ln in po.lines}
-        notes = []
-        for line_id, fields in diff.items():
-            line = by_id[line_id]
-            for name, (_old, new) in fields.items():
-                setattr(line, name, new)
-            line.backorder_qty = rules.backorder(line.qty, line.received_qty)
-            notes.append(rules.describe_change(line.line_no, fields))
-        added = _add_lines(session, po, changes.new_lines)
-        notes.extend(
-            f"Line {ln.line_no} added: {format_qty(ln.qty)} {ln.uom} {ln.description}"
-            for ln in added
-        )
-        session.flush()
-        reload_lines(session, po)
-        _refresh_warnings(session, po)
-        before_status = po.status
-        po.status = rules.status_after_receipt(po.lines)
-        po.revision = revision.revision
-        audit.record(
-            session,
-            actor=actor,
-            action="purchase_order.revised",
-            subject=po,
-            changes={
-                "revision": [revision.revision - 1, revision.revision],
-                "lines": {
-                    str(by_id[line_id].line_no): _dated(fields) for line_id, fields in diff.items()
-                },
-                "added_lines": [ln.line_no for ln in added],
-                "total": [before_total, rules.po_total(po.lines)],
-                "status": [before_status, po.status],
-                "summary": notes,
-            },
-            why=why,
-        )
-    return revision
-
-
-def _add_lines(
-    session: Session, po: PurchaseOrder, new_lines: tuple[rules.NewLine, ...]
-) -> list[PurchaseOrderLine]:
-    """Append free-text lines, charged like the PO's first line (cost centre, storeroom)."""
-    if not new_lines:
-        return []
-    first = po.lines[0] if po.lines else None
-    next_no = max((ln.line_no for ln in po.lines), default=0) + 1
-    added = []
-    for offset, spec in enumerate(new_lines):
-        line = PurchaseOrderLine(
-            purchase_order_id=po.id,
-            line_no=next_no + offset,
-            description=spec.description.strip()[:200],
-            kind=LineKind.goods,
-            qty=spec.qty,
-            uom=spec.uom.strip()[:12] or "EA",
-            unit_price=spec.unit_price,
-            discount_percent=spec.discount_percent,
-            expected_on=spec.expected_on,
-            cost_centre_id=first.cost_centre_id if first else None,
-            storeroom_id=first.storeroom_id if first else None,
-            received_qty=ZERO,
-            rejected_qty=ZERO,
-            backorder_qty=spec.qty,
-        )
-        session.add(line)
-        added.append(line)
-    return added
-
-
 @submitted_once("cancel_purchase_order")
 def cancel_purchase_order(
     po_id: int, *, reason: str, actor: User, submission_id: str | None = None
@@ -388,7 +318,7 @@ def cancel_purchase_order(
     """Cancel a PO nothing has arrived against; its request lines may be ordered again."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
-        po = _locked_po(session, po_id)
+        po = locked_po(session, po_id)
         why = rules.check_cancel(po.status, any_received=any_received(session, po), reason=reason)
         before = po.status
         po.status = S.cancelled
@@ -431,7 +361,7 @@ def close_purchase_order(
     """Close a received PO, or one partly received when the rest will not come (say why)."""
     authorize(actor, C.manage_purchase_orders)
     with unit_of_work() as session:
-        po = close_in(session, _locked_po(session, po_id), reason=reason, actor=actor)
+        po = close_in(session, locked_po(session, po_id), reason=reason, actor=actor)
     return po
 
 

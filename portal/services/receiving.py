@@ -31,7 +31,7 @@ from portal.domain.money import quantity
 from portal.domain.numbering import Sequence
 from portal.domain.permissions import Capability as C
 from portal.domain.receiving import ReceiptRefused
-from portal.domain.uploads import check_photo
+from portal.domain.uploads import Photo
 from portal.models import (
     Attachment,
     GoodsReceipt,
@@ -51,6 +51,7 @@ from portal.services._uow import locked, submitted_once, unit_of_work
 from portal.services.authz import authorize
 from portal.services.messagebus import publish
 from portal.services.numbering import next_number
+from portal.services.photos import prepare_photo
 
 ZERO = Decimal("0")
 _po_line = cast(Table, PurchaseOrderLine.__table__)  # a mapped class's table is a Table
@@ -71,7 +72,7 @@ class _Delivery:
     """A receipt's header as typed, checked for shape."""
 
     packing_slip_ref: str | None
-    photo: tuple[bytes, str, str] | None  # data, filename, content type
+    photo: Photo | None  # the packing slip, re-encoded
     note: str | None
 
 
@@ -128,7 +129,7 @@ def record_receipt(
     photo = None
     if packing_slip_photo is not None:
         data, filename = packing_slip_photo
-        photo = (data, filename, check_photo(data, filename))
+        photo = prepare_photo(data, filename or "packing-slip")  # UploadRefused in words
     delivery = _Delivery(
         packing_slip_ref=(packing_slip_ref or "").strip()[:80] or None,
         photo=photo,
@@ -211,15 +212,9 @@ def _new_receipt(
     session.add(receipt)
     session.flush()
     if delivery.photo is not None:
-        data, filename, content_type = delivery.photo
         session.add(
-            Attachment(
-                goods_receipt_id=receipt.id,
-                filename=(filename or "packing-slip")[:200],
-                content_type=content_type,
-                size_bytes=len(data),
-                data=data,
-                uploaded_by_id=receiver.id,
+            Attachment.of_photo(
+                delivery.photo, goods_receipt_id=receipt.id, uploaded_by_id=receiver.id
             )
         )
     return receipt

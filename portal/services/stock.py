@@ -177,6 +177,25 @@ def _level_for(session: Session, item_id: int, storeroom_id: int, price: Decimal
     return session.scalars(wanted).one()
 
 
+def _add_on_hand(
+    session: Session, item_id: int, storeroom_id: int, qty: Decimal, price: Decimal
+) -> tuple[StockLevel, Row[Any], Decimal, Decimal]:
+    """`qty` more on hand at the level (made if there is none), its unit cost averaged with
+    `price`: the level, the row after (on hand, old unit cost), on hand before, the new cost."""
+    level = _level_for(session, item_id, storeroom_id, price)
+    q = literal(qty, Quantity)
+    row = session.execute(
+        update(_stock)
+        .where(_c.id == level.id)
+        .values(on_hand_qty=func.round(_c.on_hand_qty + q, 3))
+        .returning(_c.on_hand_qty, _c.unit_cost)
+    ).one()
+    on_hand_before = quantity(row.on_hand_qty) - qty
+    new_cost = receipt_rules.moving_average_cost(on_hand_before, row.unit_cost, qty, price)
+    session.execute(update(_stock).where(_c.id == level.id).values(unit_cost=new_cost))
+    return level, row, on_hand_before, new_cost
+
+
 def put_away(
     session: Session,
     gr_line: GoodsReceiptLine,
@@ -191,17 +210,7 @@ def put_away(
     storeroom_id = gr_line.storeroom_id
     if storeroom_id is None:
         raise DomainError(f"{item.part_number} has no storeroom to go to.")
-    level = _level_for(session, item.id, storeroom_id, price)
-    q = literal(qty, Quantity)
-    row = session.execute(
-        update(_stock)
-        .where(_c.id == level.id)
-        .values(on_hand_qty=func.round(_c.on_hand_qty + q, 3))
-        .returning(_c.on_hand_qty, _c.unit_cost)
-    ).one()
-    on_hand_before = quantity(row.on_hand_qty) - qty
-    new_cost = receipt_rules.moving_average_cost(on_hand_before, row.unit_cost, qty, price)
-    session.execute(update(_stock).where(_c.id == level.id).values(unit_cost=new_cost))
+    level, row, on_hand_before, new_cost = _add_on_hand(session, item.id, storeroom_id, qty, price)
     session.add(
         StockMovement(
             item_id=item.id,
@@ -228,3 +237,40 @@ def put_away(
         },
         why=f"Received at {format_money(price)} each",
     )
+
+
+# ---------------------------------------------------------------- giving back from a work order
+
+
+def put_back(
+    session: Session,
+    line: PartLine,
+    qty: Decimal,
+    *,
+    storeroom_id: int,
+    unit_cost: Decimal,
+    actor: User,
+) -> tuple[StockMovement, dict[str, Any]]:
+    """Unused parts of a work order back on hand in `storeroom_id`: one return movement at the
+    cost the work order was charged (so its cost goes down by as much), the storeroom's unit
+    cost averaged with what came back. The movement, and the level's change for the audit."""
+    _level, row, on_hand_before, new_cost = _add_on_hand(
+        session, line.item_id, storeroom_id, qty, unit_cost
+    )
+    movement = StockMovement(
+        item_id=line.item_id,
+        storeroom_id=storeroom_id,
+        kind=MovementKind.return_,
+        qty=qty,
+        unit_cost=unit_cost,
+        work_order_id=line.work_order_id,
+        part_line_id=line.id,
+        moved_by_id=actor.id,
+        moved_at=utcnow(),
+    )
+    session.add(movement)
+    return movement, {
+        "storeroom_id": storeroom_id,
+        "on_hand_qty": [on_hand_before, quantity(row.on_hand_qty)],
+        "unit_cost": [row.unit_cost, new_cost],
+    }

@@ -1,31 +1,24 @@
 """The e-mails a tenant gets about their report: received, scheduled, not accepted, merged,
-done, cancelled. Queued in the caller's unit of work and sent after it commits (services/mailer).
+done, cancelled. Written to the outbox in the caller's unit of work; the worker sends them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Session
 
 from portal.domain.work_requests import title_from
 from portal.models import WorkRequest
+from portal.public_urls import external_url
 from portal.services.mailer import Mail, queue_mail
 
 Letter = Callable[[WorkRequest], tuple[str, str]]  # a request -> (subject, body)
 
 
 def tracking_url(token: str) -> str:
-    """The tracking link as it goes into a mail: MAIL_BASE_URL, else this request's host."""
-    base = current_app.config.get("MAIL_BASE_URL")
-    if base:
-        path = current_app.url_map.bind("localhost").build("work_requests.track", {"token": token})
-        return base.rstrip("/") + path
-    if has_request_context():
-        return url_for("work_requests.track", token=token, _external=True)
-    current_app.logger.warning("MAIL_BASE_URL is not set: tracking links in mail are relative")
-    return current_app.url_map.bind("localhost").build("work_requests.track", {"token": token})
+    """The tracking link as it goes into a mail: on PUBLIC_BASE_URL, never the request's host."""
+    return external_url("work_requests.track", token=token)
 
 
 def notify(session: Session, requests: Iterable[WorkRequest], build: Letter) -> None:

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from portal.domain.events import ContractorAssigned, Event, PartsRequested, PurchaseRequestRejected
+from portal.domain.events import (
+    ContractorAssigned,
+    Event,
+    PartsRequested,
+    PurchaseRequestCancelled,
+    PurchaseRequestRejected,
+)
 from portal.domain.work_orders import WorkOrderStatus as S
 from portal.models import User, WorkOrder
 from portal.services import work_orders
@@ -36,8 +42,9 @@ def wait_for_parts(session: Session, event: Event) -> None:
 
 
 def resume_after_rejection(session: Session, event: Event) -> None:
-    """A rejected request's work order, waiting for parts nothing else brings, is worked again."""
-    assert isinstance(event, PurchaseRequestRejected)
+    """A rejected (or cancelled) request's work order, waiting for parts nothing else brings, is
+    worked again."""
+    assert isinstance(event, PurchaseRequestRejected | PurchaseRequestCancelled)
     if event.work_order_id is not None and not event.parts_still_coming:
         step = (S.waiting_parts, S.in_progress, event.reason)
         _move(session, event.work_order_id, (step,), event.actor_id)

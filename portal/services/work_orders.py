@@ -22,7 +22,6 @@ from portal.domain.events import Event, PartsArrived, WorkOrderMoved
 from portal.domain.money import money, quantity
 from portal.domain.numbering import Sequence
 from portal.domain.permissions import MOVE_CAPABILITY, Capability, oversees_work
-from portal.domain.uploads import check_photo
 from portal.domain.work_orders import (
     Priority,
     WorkOrderStatus,
@@ -54,6 +53,7 @@ from portal.services._uow import locked, submitted_once, unit_of_work
 from portal.services.authz import authorize, authorize_on_work_order
 from portal.services.messagebus import publish
 from portal.services.numbering import next_number
+from portal.services.photos import prepare_photo
 
 C = Capability
 S = WorkOrderStatus
@@ -350,22 +350,14 @@ def add_comment(
         raise DomainError("Write a note or add a photo.")
     if len(body) > 4000:
         raise DomainError("Keep a note under 4,000 characters.")
-    content_type = check_photo(photo[0], photo[1]) if photo is not None else None
+    prepared = prepare_photo(*photo) if photo is not None else None  # UploadRefused in words
     with unit_of_work() as session:
         wo = session.get(WorkOrder, wo_id)
         if wo is None:
             raise NotFound(f"Work order {wo_id} does not exist.")
         comment = WorkOrderComment(work_order_id=wo.id, author_id=actor.id, body=body)
-        if photo is not None and content_type is not None:
-            data, filename = photo
-            attachment = Attachment(
-                work_order_id=wo.id,
-                filename=(filename or "photo")[:200],
-                content_type=content_type,
-                size_bytes=len(data),
-                data=data,
-                uploaded_by_id=actor.id,
-            )
+        if prepared is not None:
+            attachment = Attachment.of_photo(prepared, work_order_id=wo.id, uploaded_by_id=actor.id)
             session.add(attachment)
             session.flush()
             comment.photo_id = attachment.id

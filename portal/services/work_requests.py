@@ -16,7 +16,6 @@ from portal.domain.errors import DomainError, NotFound
 from portal.domain.events import Event, WorkOrderMoved
 from portal.domain.permissions import Capability
 from portal.domain.statuses import RequestIntake, WorkRequestStatus
-from portal.domain.uploads import check_photo
 from portal.domain.work_orders import Priority, WorkOrderStatus
 from portal.domain.work_requests import PUBLIC, request_label, tells_tenant, title_from
 from portal.models import Asset, Attachment, Location, Site, User, WorkOrder, WorkRequest
@@ -25,6 +24,7 @@ from portal.read_models.work_requests import followers_of, root_of
 from portal.services import audit, tenant_mail
 from portal.services._uow import locked, submitted_once, unit_of_work
 from portal.services.authz import authorize
+from portal.services.photos import prepare_photo
 from portal.services.work_orders import NewWorkOrder, add_work_order
 
 R = WorkRequestStatus
@@ -60,9 +60,9 @@ class PublicRequest:
 @submitted_once("work_request")
 def submit_request(draft: PublicRequest, *, submission_id: str | None) -> WorkRequest:
     """Record a public request (a WO at once on first-come sites); one per form submission."""
-    content_type = None
+    photo = None
     if draft.photo_data is not None:
-        content_type = check_photo(draft.photo_data, draft.photo_name or "")  # UploadRefused
+        photo = prepare_photo(draft.photo_data, draft.photo_name or "")  # UploadRefused
     name = _clean(draft.requester_name, 120)
     description = (draft.description or "").strip()
     if not name or not description:
@@ -88,16 +88,8 @@ def submit_request(draft: PublicRequest, *, submission_id: str | None) -> WorkRe
         )
         session.add(wr)
         session.flush()
-        if content_type is not None and draft.photo_data is not None:
-            session.add(
-                Attachment(
-                    work_request_id=wr.id,
-                    filename=_clean(draft.photo_name, 200) or "photo",
-                    content_type=content_type,
-                    size_bytes=len(draft.photo_data),
-                    data=draft.photo_data,
-                )
-            )
+        if photo is not None:
+            session.add(Attachment.of_photo(photo, work_request_id=wr.id))
         audit.record(
             session,
             actor=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,7 @@ def full_height_screenshot(page, name: str) -> Path:
     page.set_viewport_size({"width": PHONE["width"], "height": height})
     path = screenshot(page, name)
     page.set_viewport_size(PHONE)
-    page.wait_for_function(f"window.innerHeight === {PHONE['height']}")
+    wait_until(page, f"() => window.innerHeight === {PHONE['height']}")
     return path
 
 
@@ -165,9 +166,23 @@ def sign_in(page, username: str, password: str = "demo") -> None:
 def htmx_ready(page, selector: str) -> None:
     """Wait until htmx has wired up `selector` (new content is processed just after a swap,
     and a click or a keystroke before that would go to a plain link or a dead input)."""
-    page.wait_for_function(
-        "s => document.querySelector(s)?.['htmx-internal-data'] !== undefined", arg=selector
+    wait_until(
+        page, "s => document.querySelector(s)?.['htmx-internal-data'] !== undefined", selector
     )
+
+
+def wait_until(page, script: str, arg=None, timeout: float = 30.0) -> None:
+    """Wait until the JavaScript function `script` returns true in the page.
+
+    Polled from here with page.evaluate, which the page's Content-Security-Policy does not
+    govern: Playwright's wait_for_function compiles its predicate inside the page, and our
+    policy (no 'unsafe-eval') refuses that as soon as the first try is false.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {script}")
+        page.wait_for_timeout(50)
 
 
 def axe_violations(page) -> list[str]:

@@ -46,6 +46,7 @@ def test_a_technician_records_an_out_of_pocket_buy_on_a_phone(page):
     page.fill("#shop_name", "City Electrical Counter")
     page.fill("#amount", "7,90")
     page.fill("#qty", "2")
+    page.fill("#category", "Electrical")
     page.set_input_files(
         "#receipt", files=[{"name": "receipt.jpg", "mimeType": "image/jpeg", "buffer": JPEG_BYTES}]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, screenshot, sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_typing_a_search_refreshes_only_the_rows(page):
     page.goto("/work-orders/")
     page.evaluate("window.__marker = 'same page'")
     page.fill("#q", "boiler")
-    page.wait_for_function("document.querySelectorAll('#wo-rows li').length === 1")
+    wait_until(page, "() => document.querySelectorAll('#wo-rows li').length === 1")
     assert "Monthly boiler inspection" in page.locator("#wo-rows").inner_text()
     assert page.evaluate("window.__marker") == "same page"  # no full reload: htmx swapped rows
     assert "q=boiler" in page.url  # the address can be shared and the back button works

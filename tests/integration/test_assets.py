@@ -62,9 +62,9 @@ def test_label_sheet_has_a_qr_svg_tag_location_and_code_per_asset(login_as, data
     sheet = client.get(f"/assets/labels?ids={first.id}&ids={second.id}&paper=letter")
     assert sheet.status_code == 200
     assert sheet.text.count("<svg") == 2 and "P-101" in sheet.text and "BBBB33" in sheet.text
-    assert "size: letter" in sheet.text
+    assert "/static/css/labels-letter.css" in sheet.text  # its @page size: letter
     assert first.qr_token not in sheet.text  # the token is only inside the QR picture
-    assert "size: A4" in client.get(f"/assets/labels?ids={first.id}").text
+    assert "/static/css/labels-a4.css" in client.get(f"/assets/labels?ids={first.id}").text
 
 
 def test_rotating_a_lost_label_kills_the_old_qr_and_is_audited(login_as, database):

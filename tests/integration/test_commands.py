@@ -22,12 +22,14 @@ def test_create_user_command_makes_an_account_that_can_sign_in(app, database):
             "--roles",
             "buyer,approver",
             "--password",
-            "s3cret-pw",
+            "pallet-jack-07",
         ]
     )
     assert result.exit_code == 0, result.output
     assert "Created bea (approver, buyer)" in result.output
-    response = app.test_client().post("/login", data={"username": "bea", "password": "s3cret-pw"})
+    response = app.test_client().post(
+        "/login", data={"username": "bea", "password": "pallet-jack-07"}
+    )
     assert response.status_code == 303
     event = database.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created"))
     assert event.changes == {"roles": ["approver", "buyer"]}
@@ -35,7 +37,7 @@ def test_create_user_command_makes_an_account_that_can_sign_in(app, database):
 
 def test_create_user_refuses_a_taken_name_and_unknown_roles(app, database):
     runner = app.test_cli_runner()
-    args = ["portal", "create-user", "bea", "--name", "Bea", "--password", "s3cret-pw"]
+    args = ["portal", "create-user", "bea", "--name", "Bea", "--password", "pallet-jack-07"]
     assert runner.invoke(args=[*args, "--roles", "buyer"]).exit_code == 0
     taken = runner.invoke(args=[*args, "--roles", "buyer"])
     assert taken.exit_code != 0 and "taken" in taken.output
@@ -47,7 +49,7 @@ def test_create_user_refuses_a_taken_name_and_unknown_roles(app, database):
             "--name",
             "Zed",
             "--password",
-            "s3cret-pw",
+            "pallet-jack-07",
             "--roles",
             "wizard",
         ]

@@ -29,7 +29,7 @@ def test_defaults_are_sqlite_under_instance_and_the_pinned_htmx(monkeypatch, tmp
     settings = from_environment(tmp_path)
     assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.db'}"
     assert settings["HTMX_URL"].endswith("htmx.org@2.0.11/dist/htmx.min.js")
-    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert settings["RATELIMIT_STORAGE_URI"] == "database://"  # shared by every worker
 
 
 def test_redis_url_moves_rate_limits_to_redis(monkeypatch, tmp_path):

@@ -6,6 +6,8 @@ a year of history goes through the services), and every test reads it.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from decimal import Decimal
 
@@ -272,3 +274,34 @@ def test_demo_sign_in_shows_the_technicians_queue(demo):
     client.post("/login", data={"username": "technician", "password": "demo"})
     home = client.get("/")
     assert "Hello, Tomás" in home.text and "Syrup dosing pump leaking at seal" in home.text
+
+
+def test_a_fresh_demo_passes_flask_portal_check(demo):
+    """Stock, reservations, receipts, invoices, budget rows and the audit trail all hold."""
+    result = demo.test_cli_runner().invoke(args=["portal", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("All 9 invariants hold")
+
+
+def test_reproduction_5_no_demo_invoice_shows_or_exports_for_payment_at_zero(demo, session):
+    """Issue 13, reproduction 5: every demo invoice's page shows its gross (lines + freight +
+    tax, never 0.00), and no row of any payment file pays 0.00."""
+    client = demo.test_client()
+    signed_in = client.post("/login", data={"username": "ap_clerk", "password": "demo"})
+    assert signed_in.status_code in (302, 303)
+    listed = client.get("/invoices/").text
+    assert "USD 0.00" not in listed
+    for invoice in session.scalars(select(VendorInvoice)):
+        billed = [(line.qty, line.unit_price) for line in invoice.lines]
+        gross = gross_amount(billed, invoice.freight_amount, invoice.tax_amount)
+        page = client.get(f"/invoices/{invoice.id}").text
+        title = page.split('id="invoice-title">', 1)[1].split("</h2>", 1)[0]
+        assert title.endswith(f"USD {gross:,.2f}") and gross > 0, (invoice.number, title)
+    exports = session.scalars(select(PaymentExport)).all()
+    assert len(exports) >= 10  # a payment run every month of the year
+    for export in exports:
+        download = client.get(f"/invoices/exports/{export.id}.csv")
+        rows = list(csv.DictReader(io.StringIO(download.text)))
+        assert len(rows) == export.invoice_count
+        assert all(Decimal(row["amount"]) != 0 for row in rows), export.filename
+        assert sum(Decimal(row["amount"]) for row in rows) == export.total_amount

@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.services import work_requests
 from tests.concurrency import post_at_once, run_at_once
-from tests.conftest import _empty_all_tables, racing_app
+from tests.conftest import _empty_all_tables, racing_app, sign_in
 from tests.factories import JPEG_BYTES, make_asset, make_site, make_user, make_work_order
 
 
@@ -75,9 +75,7 @@ def _post_files_at_once(app, user_id: int, url: str, make_data) -> list:
     clients = []
     for _ in range(2):
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        sign_in(client, user_id)
         clients.append(client)
     calls = [
         lambda _ready, c=client: c.post(url, data=make_data(), content_type="multipart/form-data")
@@ -270,8 +268,7 @@ def test_a_double_tap_on_create_work_orders_imports_the_file_once(race, race_db)
     assert _count(WorkOrder) == 2 and _count(AuditFinding) == 2
     assert _events("audit_findings.imported") == 1
     client = race.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(supervisor.id)
+    sign_in(client, supervisor.id)
     assert "2 work orders for FS-1" in client.get(where).text
 
 

@@ -13,7 +13,16 @@ from portal.domain.statuses import OutOfPocketStatus
 from portal.domain.uploads import MAX_PHOTO_BYTES
 from portal.domain.work_orders import WorkOrderStatus
 from portal.models import Attachment, AuditEvent, OutOfPocketPurchase
-from tests.factories import JPEG_BYTES, make_out_of_pocket_with_receipt, make_user, make_work_order
+from tests.factories import (
+    JPEG_BYTES,
+    make_approval_matrix,
+    make_cost_centre,
+    make_item,
+    make_out_of_pocket_with_receipt,
+    make_policy_rule,
+    make_user,
+    make_work_order,
+)
 from tests.submitted import once
 
 HX = {"HX-Request": "true"}
@@ -31,6 +40,7 @@ def claim(photo=JPEG_BYTES, filename="receipt.jpg", **over):
         "qty": "2",
         "bought_on": date.today().isoformat(),
         "why": "The line was down at night",
+        "category": "Hardware",
         "submission_id": uuid.uuid4().hex,
     }
     if photo is not None:
@@ -63,7 +73,7 @@ def test_a_technician_records_a_purchase_with_its_receipt_once(database, login_a
     assert event.actor_id == tech.id and event.changes["amount"] == [None, "23.50"]
     page = client.get(f"/work-orders/{wo.id}")
     assert "Fuse 10 A, two of them" in page.text and "Waiting for review" in page.text
-    assert f"/work-orders/photos/{photo.id}" in page.text
+    assert f"/out-of-pocket/{purchase.id}/receipt" in page.text
 
 
 def test_a_receipt_that_is_not_a_photo_is_refused_on_the_form(database, login_as):
@@ -106,6 +116,7 @@ def test_a_closed_work_order_takes_no_purchase(database, login_as):
 
 
 def test_a_supervisor_approves_reimbursement_and_it_shows_on_the_work_order(database, login_as):
+    make_approval_matrix(database)
     tech = make_user(database, roles=["technician"])
     boss = make_user(database, roles=["supervisor"], full_name="Sam Boss")
     purchase = make_out_of_pocket_with_receipt(database, user=tech, description="Hose clamp")
@@ -162,6 +173,7 @@ def test_nobody_reviews_their_own_purchase(database, login_as):
 
 
 def test_a_second_review_does_not_change_the_first(database, login_as):
+    make_approval_matrix(database)
     purchase = make_out_of_pocket_with_receipt(database)
     client = login_as(make_user(database, roles=["supervisor"]))
     client.post(f"/out-of-pocket/{purchase.id}/review", data=once({"decision": "approve"}))
@@ -232,3 +244,148 @@ def test_the_button_is_offered_only_to_those_the_service_lets_record(database, l
     )
     assert offered(other, theirs) and offered(mine, nobodys) and offered(supervisor, theirs)
     assert not offered(auditor, theirs)
+
+
+# ---------------------------------------------------------------- inside the purchasing rules
+
+
+def _electrical_world(database, *, budget="10000.00"):
+    """The demo's matrix, "Electrical always goes through a PO", a technician's work order paid
+    by a cost centre with a budget, and the people who review."""
+    make_approval_matrix(database)
+    make_policy_rule(
+        database,
+        name="Electrical work goes through a PO",
+        kind="category_always",
+        amount=None,
+        categories=["Electrical"],
+        item_kinds=[],
+    )
+    tech = make_user(database, roles=["technician"])
+    centre = make_cost_centre(database, budget=budget)
+    wo = make_work_order(database, assignee=tech, cost_centre_id=centre.id)
+    supervisor = make_user(database, roles=["supervisor"])
+    approver = make_user(database, roles=["approver"])
+    return tech, wo, supervisor, approver
+
+
+def review(client, purchase_id, decision="approve", reason=""):
+    return client.post(
+        f"/out-of-pocket/{purchase_id}/review",
+        data=once({"decision": decision, "reason": reason}),
+    )
+
+
+def test_reproduction_3_a_4900_electrical_claim_is_an_exception_a_supervisor_cannot_reimburse(
+    database, login_as
+):
+    tech, wo, supervisor, approver = _electrical_world(database)
+    posted = login_as(tech).post(
+        f"/work-orders/{wo.id}/out-of-pocket",
+        data=claim(amount="4900.00", category="Electrical", description="Contactor and cable"),
+    )
+    assert posted.status_code == 303
+    purchase = database.session.scalars(select(OutOfPocketPurchase)).one()
+    reason_text = "PO required: Electrical purchases always need a PO."
+    assert [w["text"] for w in purchase.policy_warnings] == [reason_text]
+    assert reason_text in login_as(tech).get(f"/work-orders/{wo.id}").text
+
+    client = login_as(supervisor)
+    queue = client.get("/out-of-pocket/")
+    assert reason_text in queue.text and "exception" in queue.text
+    # The supervisor may approve only up to 500.00 in the matrix: refused, in words.
+    refused = review(client, purchase.id, reason="The line was down")
+    assert refused.status_code == 403
+    assert "4,900.00: it needs someone with the approver role" in refused.text
+    # Even the right person must say why the exception to the policy is approved.
+    client = login_as(approver)
+    no_reason = review(client, purchase.id)
+    assert no_reason.status_code == 422
+    assert reason_text in no_reason.text and "write why" in no_reason.text
+    database.session.expire_all()
+    assert database.session.get(OutOfPocketPurchase, purchase.id).status is (
+        OutOfPocketStatus.submitted
+    )
+    done = review(client, purchase.id, reason="Night breakdown, no PO possible")
+    assert done.status_code == 303
+    database.session.expire_all()
+    purchase = database.session.get(OutOfPocketPurchase, purchase.id)
+    assert purchase.status is OutOfPocketStatus.reimbursed
+    assert purchase.reviewed_by_id == approver.id
+    [event] = actions(database, "out_of_pocket.reimbursed")
+    assert event.changes["policy_exception"] is True and event.changes["role"] == "approver"
+    assert event.why == "Night breakdown, no PO possible"
+
+
+def test_the_out_of_pocket_limit_is_policy_data(database, login_as):
+    tech, wo, _supervisor, _approver = _electrical_world(database)
+    client = login_as(tech)
+    # No limit in the policy: a large claim is recorded (and the matrix decides on it).
+    assert (
+        client.post(f"/work-orders/{wo.id}/out-of-pocket", data=claim(amount="6000.00")).status_code
+        == 303
+    )
+    make_policy_rule(
+        database, name="Own money up to 1,000.00", kind="out_of_pocket_limit", amount="1000.00"
+    )
+    over = client.post(f"/work-orders/{wo.id}/out-of-pocket", data=claim(amount="1000.01"))
+    assert over.status_code == 422
+    assert "1,000.01 is more than the 1,000.00 the purchasing policy allows" in over.text
+    at = client.post(f"/work-orders/{wo.id}/out-of-pocket", data=claim(amount="1000.00"))
+    assert at.status_code == 303
+    assert len(database.session.scalars(select(OutOfPocketPurchase)).all()) == 2
+
+
+def test_a_claim_names_a_part_or_a_spend_category(database, login_as):
+    tech, wo, _supervisor, _approver = _electrical_world(database)
+    make_item(database, part_number="FUSE-10A", category="Electrical")
+    client = login_as(tech)
+    neither = client.post(f"/work-orders/{wo.id}/out-of-pocket", data=claim(category=""))
+    assert neither.status_code == 422 and "choose a part or a spend category" in neither.text
+    unknown = client.post(
+        f"/work-orders/{wo.id}/out-of-pocket", data=claim(category="", part_number="NOPE-1")
+    )
+    assert unknown.status_code == 422 and "no part numbered NOPE-1" in unknown.text
+    by_part = client.post(
+        f"/work-orders/{wo.id}/out-of-pocket", data=claim(category="", part_number="fuse-10a")
+    )
+    assert by_part.status_code == 303
+    purchase = database.session.scalars(select(OutOfPocketPurchase)).one()
+    assert purchase.category == "Electrical" and purchase.item_id is not None
+    assert purchase.policy_warnings[0]["rule"] == "Electrical work goes through a PO"
+
+
+def test_above_the_single_approver_band_two_approvers_other_than_the_claimant_reimburse(
+    database, login_as
+):
+    tech, wo, _supervisor, approver = _electrical_world(database)
+    second = make_user(database, roles=["approver"])
+    purchase = make_out_of_pocket_with_receipt(
+        database, work_order=wo, user=tech, amount="6000.00", category="Hardware"
+    )
+    first = review(login_as(approver), purchase.id)
+    assert first.status_code == 303
+    database.session.expire_all()
+    assert database.session.get(OutOfPocketPurchase, purchase.id).status is (
+        OutOfPocketStatus.submitted
+    )
+    again = review(login_as(approver), purchase.id)
+    assert again.status_code == 403 and "you were the first" in again.text
+    assert review(login_as(second), purchase.id).status_code == 303
+    database.session.expire_all()
+    done = database.session.get(OutOfPocketPurchase, purchase.id)
+    assert done.status is OutOfPocketStatus.reimbursed and done.approved_by == [
+        approver.id,
+        second.id,
+    ]
+
+
+def test_a_claim_that_would_overspend_the_budget_needs_budget_authority(database, login_as):
+    tech, wo, _supervisor, approver = _electrical_world(database, budget="1000.00")
+    purchase = make_out_of_pocket_with_receipt(
+        database, work_order=wo, user=tech, amount="1200.00", category="Hardware"
+    )
+    refused = review(login_as(approver), purchase.id, reason="Needed")
+    assert refused.status_code == 403 and "only an approver with budget authority" in refused.text
+    boss = make_user(database, roles=["approver"], budget_authority=True)
+    assert review(login_as(boss), purchase.id, reason="Plant safety").status_code == 303

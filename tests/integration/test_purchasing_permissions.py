@@ -121,6 +121,7 @@ def _claim() -> dict:
             "amount": "12.50",
             "bought_on": date.today().isoformat(),
             "why": "The pump was down",
+            "category": "Electrical",
         }
     )
 
@@ -146,6 +147,7 @@ def test_a_technician_records_own_money_only_on_their_own_or_unassigned_work(dat
             qty=None,
             bought_on=date.today(),
             why="Needed",
+            category="Electrical",
             receipt=(JPEG_BYTES, "r.jpg"),
             actor=tech,
         )

@@ -35,14 +35,18 @@ from portal.models import (
     PolicyRule,
     PreferredVendor,
     PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderLineFlag,
     PurchaseOrderRevision,
+    PurchaseRequest,
     PurchaseRequestLine,
+    User,
     Vendor,
     WorkOrder,
     WorkOrderStatusChange,
 )
 from tests.concurrency import post_at_once, run_at_once
-from tests.conftest import _empty_all_tables, racing_app
+from tests.conftest import _empty_all_tables, racing_app, sign_in
 from tests.factories import (
     JPEG_BYTES,
     make_approval_matrix,
@@ -129,6 +133,32 @@ def test_rejecting_twice_at_once_records_one_rejection(tap_app, world):
     assert audited("purchase_request.rejected") == 1
 
 
+def test_cancelling_a_request_twice_at_once_cancels_it_once(tap_app, world):
+    pr, _supervisor = _waiting_request(world)
+    requester = db.session.get(User, pr.requested_by_id)
+    data = {"cancel-reason": "Found one in the van", "cancel-submission_id": sid()}
+    tap_twice(tap_app, requester, f"/purchase-requests/{pr.id}/cancel", data)
+    assert db.session.get(PurchaseRequest, pr.id).status is PurchaseRequestStatus.cancelled
+    assert audited("purchase_request.cancelled") == 1
+
+
+def test_a_flagged_po_line_decided_twice_at_once_is_decided_once(tap_app, world):
+    buyer = make_user(world, roles=["buyer"])
+    wo = make_work_order(world, status=WorkOrderStatus.cancelled)
+    po = make_purchase_order(
+        world, buyer=buyer, lines=({"qty": "5", "unit_price": "8.00", "work_order_id": wo.id},)
+    )
+    flag = PurchaseOrderLineFlag(
+        purchase_order_line_id=po.lines[0].id, work_order_id=wo.id, reason="Cancelled work"
+    )
+    world.session.add(flag)
+    world.session.commit()
+    data = {"resolution": "cancelled", "reason": "Vendor agreed", "submission_id": sid()}
+    tap_twice(tap_app, buyer, f"/purchase-orders/line-flags/{flag.id}/resolve", data)
+    assert audited("purchase_order_line.cancelled") == 1
+    assert db.session.get(PurchaseOrderLine, po.lines[0].id).qty == 0
+
+
 # ---------------------------------------------------------------- purchase orders
 
 
@@ -178,11 +208,12 @@ def test_revising_twice_at_once_makes_one_revision(tap_app, world):
     data = {
         "submission_id": sid(),
         "lines-0-line_id": str(po.lines[0].id),
-        "lines-0-qty": "5",
+        # A cut takes effect at once (more than was approved waits for approval).
+        "lines-0-qty": "2",
         "lines-0-unit_price": "10.00",
         "lines-0-discount_percent": "",
         "lines-0-expected_on": "",
-        "reason": "More needed",
+        "reason": "Fewer needed",
     }
     tap_twice(tap_app, buyer, f"/purchase-orders/{po.id}/revise", data)
     assert count(PurchaseOrderRevision) == 1
@@ -346,6 +377,7 @@ def test_recording_an_own_money_purchase_twice_at_once_records_one(tap_app, worl
         "amount": "12.50",
         "bought_on": date.today().isoformat(),
         "why": "The pump was down",
+        "category": "Electrical",
         "receipt": (photo, "receipt.jpg", "image/jpeg"),
     }
     tap_twice(tap_app, tech, f"/work-orders/{wo.id}/out-of-pocket", data)
@@ -353,6 +385,7 @@ def test_recording_an_own_money_purchase_twice_at_once_records_one(tap_app, worl
 
 
 def test_reviewing_twice_at_once_decides_once(tap_app, world):
+    make_approval_matrix(world)
     supervisor = make_user(world, roles=["supervisor"])
     purchase = make_out_of_pocket_with_receipt(world)
     data = {"submission_id": sid(), "decision": "approve", "reason": ""}
@@ -362,6 +395,7 @@ def test_reviewing_twice_at_once_decides_once(tap_app, world):
 
 
 def test_two_reviewers_at_once_one_decides_and_the_other_is_told(tap_app, world):
+    make_approval_matrix(world)
     first, second = (make_user(world, roles=["supervisor"]) for _ in range(2))
     purchase = make_out_of_pocket_with_receipt(world)
     url = f"/out-of-pocket/{purchase.id}/review"
@@ -370,8 +404,7 @@ def test_two_reviewers_at_once_one_decides_and_the_other_is_told(tap_app, world)
     calls = []
     for user_id, decision, reason in people:
         client = tap_app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+        sign_in(client, user_id)
         data = {"submission_id": sid(), "decision": decision, "reason": reason}
         calls.append(lambda _ready, c=client, d=data: c.post(url, data=d))
     answers, errors = run_at_once(tap_app, calls)

@@ -19,6 +19,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from portal.blueprints import navigation_for
 from portal.security import may_open
+from tests.conftest import sign_in
 from tests.factories import make_approval_matrix, make_user
 
 MATRIX = Path(__file__).resolve().parents[1] / "data" / "route_access.csv"
@@ -102,10 +103,7 @@ def people(database) -> dict[str, object]:
 
 
 def _signed_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    sign_in(client, user.id)
 
 
 def test_the_matrix_lists_every_route_once(app):

@@ -218,10 +218,10 @@ def test_a_note_with_a_photo_is_kept_and_shown_to_staff_only(client, login_as, d
         == 303
     )
     comment = database.session.scalar(select(WorkOrderComment))
-    photo = staff.get(f"/work-orders/photos/{comment.photo_id}")
+    photo = staff.get(f"/work-orders/{wo.id}/photos/{comment.photo_id}")
     assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/jpeg"
     staff.post("/logout")
-    assert client.get(f"/work-orders/photos/{comment.photo_id}").status_code == 302
+    assert client.get(f"/work-orders/{wo.id}/photos/{comment.photo_id}").status_code == 302
 
 
 def test_a_fake_or_huge_photo_is_refused_in_words_and_nothing_is_written(login_as, database):

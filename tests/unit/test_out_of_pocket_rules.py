@@ -47,7 +47,7 @@ def test_a_complete_claim_is_trimmed_and_rounded_to_the_cent():
         ({"why": "  "}, "could not wait"),
         ({"amount": D("0")}, "more than 0"),
         ({"amount": D("1.005")}, "to the cent"),
-        ({"amount": D("5000.01")}, "ask a buyer"),
+        ({"amount": D("5000.01"), "limit": D("5000.00")}, "the 5,000.00 the purchasing policy"),
         ({"bought_on": TODAY + timedelta(days=1)}, "future"),
         ({"bought_on": TODAY - timedelta(days=MAX_AGE_DAYS + 1)}, "expenses"),
     ],
@@ -58,7 +58,8 @@ def test_an_incomplete_or_odd_claim_is_refused_in_words(change, words):
 
 
 def test_the_limits_themselves_are_accepted():
-    assert claim(amount=D("5000.00")).amount == D("5000.00")
+    assert claim(amount=D("5000.00"), limit=D("5000.00")).amount == D("5000.00")
+    assert claim(amount=D("90000.00"), limit=None).amount == D("90000.00")  # policy sets none
     assert claim(bought_on=TODAY - timedelta(days=MAX_AGE_DAYS)).bought_on
 
 

@@ -7,9 +7,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.assets import bp
+from portal.domain.fields import parse_id
 from portal.domain.permissions import Capability as C
 from portal.forms import new_submission_id
 from portal.htmx import page_or_block
+from portal.public_urls import external_url
 from portal.read_models import assets as asset_reads
 from portal.read_models import costs
 from portal.read_models.sites import all_sites
@@ -82,7 +84,7 @@ def rotate_qr(asset_id: int):
 def index():
     """Assets by tag or name; choose some to print their labels."""
     q = (request.args.get("q") or "").strip()[:100]
-    site_id = request.args.get("site", type=int)
+    site_id = parse_id(request.args.get("site"))
     found = asset_reads.search(q, site_id)
     return page_or_block(
         "assets/index.html", "asset_rows", assets=found, q=q, site_id=site_id, sites=all_sites()
@@ -94,7 +96,9 @@ def index():
 def labels():
     """A sheet of QR labels for the chosen assets, laid out for A4 or Letter label stock."""
     raw = request.args.getlist("ids") or (request.args.get("ids") or "").split(",")
-    ids = sorted({int(v) for part in raw for v in str(part).split(",") if v.strip().isdigit()})
+    ids = sorted(
+        {i for part in raw for v in str(part).split(",") if (i := parse_id(v)) is not None}
+    )
     chosen = asset_reads.for_labels(ids)
     if not chosen:
         flash("Choose at least one asset to print labels for.", "error")
@@ -103,9 +107,9 @@ def labels():
     sheet = [
         (
             asset,
-            segno.make(
-                url_for("assets.by_token", token=asset.qr_token, _external=True), error="m"
-            ).svg_inline(scale=4, border=0, dark="#000", light=None),
+            segno.make(external_url("assets.by_token", token=asset.qr_token), error="m").svg_inline(
+                scale=4, border=0, dark="#000", light=None
+            ),
         )
         for asset in chosen
     ]

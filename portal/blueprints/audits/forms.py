@@ -4,7 +4,6 @@ portal/forms.ConfirmImportForm) and the form with many lines."""
 from __future__ import annotations
 
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -17,6 +16,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.domain.audit_findings import CELL_LIMITS, DEFAULT_PRIORITY, check_deadline
 from portal.domain.work_orders import Priority
+from portal.fields import DayField
 from portal.forms import CsvUploadForm, IdempotentForm
 from portal.services import audit_findings
 
@@ -49,7 +49,7 @@ class AuditFindingsForm(IdempotentForm):
         "Audit reference",
         validators=[InputRequired("Give the audit's reference."), Length(max=80)],
     )
-    deadline = DateField("Deadline", validators=[InputRequired("Give the deadline.")])
+    deadline = DayField("Deadline", validators=[InputRequired("Give the deadline.")])
     priority = SelectField("Priority", choices=PRIORITY_CHOICES, default=DEFAULT_PRIORITY.value)
     lines = FieldList(FormField(FindingLineForm), min_entries=START_LINES, max_entries=MAX_LINES)
 

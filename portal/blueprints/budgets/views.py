@@ -7,6 +7,7 @@ from datetime import date
 from flask import abort, request
 
 from portal.blueprints.budgets import bp
+from portal.domain.fields import FieldRefused, parse_day
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block
 from portal.read_models import budget_drilldown, budgets
@@ -15,16 +16,10 @@ from portal.security import requires
 
 def _chosen_day() -> date | None:
     """The day ?on=YYYY-MM-DD names (None: today); nonsense gives 400, not a 500."""
-    text = request.args.get("on", "").strip()
-    if not text:
-        return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is None or not budgets.FIRST_DAY <= day <= budgets.LAST_DAY:
+        return parse_day(request.args.get("on"), label="The day")
+    except FieldRefused:
         abort(400, description="Choose a period from the list.")
-    return day
 
 
 @bp.get("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from portal.blueprints.auth.forms import LoginForm
 from portal.blueprints.errors import bp
@@ -74,10 +74,18 @@ def domain_refusal(error: DomainError):
     return error_response(422, str(error) or None)
 
 
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(error: SecurityError):
+    """A Host header outside TRUSTED_HOSTS: no page can be built for it (no links), so plain
+    words; nothing is done for a host the portal does not serve."""
+    return "This portal does not answer for that host name.", 400, {"Content-Type": "text/plain"}
+
+
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    """403, 404, 429 and friends as friendly pages."""
-    return error_response(error.code or 500)
+    """403, 404, 429 and friends as friendly pages (with the words a view gave, if any)."""
+    said = error.description if error.description != type(error).description else None
+    return error_response(error.code or 500, said)
 
 
 @bp.app_errorhandler(Exception)

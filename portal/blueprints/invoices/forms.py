@@ -6,12 +6,9 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
-    HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -20,7 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.domain.statuses import InvoiceType
-from portal.forms import CsvUploadForm, IdempotentForm, PhoneDecimalField
+from portal.fields import DayField, IdField, MoneyField, QuantityField, WholeNumberField
+from portal.forms import CsvUploadForm, IdempotentForm
 
 TYPE_CHOICES = [
     SelectChoice(InvoiceType.invoice.value, "Invoice"),
@@ -37,18 +35,16 @@ class FindPurchaseOrderForm(FlaskForm):
 class InvoiceLineForm(Form):
     """One PO line on the invoice: how many are billed, at what unit price."""
 
-    po_line_id = HiddenField(validators=[InputRequired()])
-    qty = PhoneDecimalField(
+    po_line_id = IdField(validators=[InputRequired()])
+    qty = QuantityField(
         "Billed qty",
-        places=None,
         validators=[
             InputRequired("Enter a quantity (0 to leave it out)."),
             NumberRange(min=0, message="Never negative."),
         ],
     )
-    unit_price = PhoneDecimalField(
+    unit_price = MoneyField(
         "Unit price",
-        places=None,
         validators=[
             InputRequired("Enter the unit price."),
             NumberRange(min=0, message="Never negative."),
@@ -63,14 +59,12 @@ class InvoiceForm(IdempotentForm):
         "Vendor's invoice number",
         validators=[InputRequired("Give the invoice number."), Length(max=40)],
     )
-    invoice_on = DateField("Invoice date", validators=[InputRequired("Give the invoice date.")])
+    invoice_on = DayField("Invoice date", validators=[InputRequired("Give the invoice date.")])
     type = SelectField("Type", choices=TYPE_CHOICES, default=InvoiceType.invoice.value)
-    freight = PhoneDecimalField(
-        "Freight", places=None, default=Decimal("0"), validators=[Optional(), NumberRange(min=0)]
+    freight = MoneyField(
+        "Freight", default=Decimal("0"), validators=[Optional(), NumberRange(min=0)]
     )
-    tax = PhoneDecimalField(
-        "Tax", places=None, default=Decimal("0"), validators=[Optional(), NumberRange(min=0)]
-    )
+    tax = MoneyField("Tax", default=Decimal("0"), validators=[Optional(), NumberRange(min=0)])
     lines = FieldList(FormField(InvoiceLineForm), min_entries=0, max_entries=200)
 
 
@@ -82,7 +76,7 @@ class ReasonForm(IdempotentForm):
     """A decision with a written reason (release, reject); a double tap decides once."""
 
     reason = TextAreaField("Why", validators=[InputRequired("Write why."), Length(min=3, max=1000)])
-    hold_id = IntegerField(validators=[Optional()])
+    hold_id = IdField(validators=[Optional()])
 
 
 class AskForm(IdempotentForm):
@@ -108,7 +102,5 @@ class ExceptionFilterForm(FlaskForm):
     reason = SelectField("Reason", choices=[], default="", validate_choice=False)
     vendor = SelectField("Vendor", choices=[], default="", validate_choice=False)
     age = SelectField("Age", choices=[], default="", validate_choice=False)
-    min_amount = PhoneDecimalField(
-        "Amount at least", places=None, validators=[Optional(), NumberRange(min=0)]
-    )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    min_amount = MoneyField("Amount at least", validators=[Optional(), NumberRange(min=0)])
+    page = WholeNumberField("Page", maximum=100000, validators=[Optional()])

@@ -21,6 +21,7 @@ from portal.blueprints.invoices.forms import (
     ReasonForm,
 )
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.fields import parse_id
 from portal.domain.invoices import ASKABLE, REASON_WORDS, DuplicateInvoice
 from portal.domain.labels import label
 from portal.domain.permissions import Capability as C
@@ -255,7 +256,7 @@ def _filters(form: ExceptionFilterForm) -> reads.ExceptionFilters:
     age = form.age.data or ""
     return reads.ExceptionFilters(
         reason=form.reason.data if form.reason.data in REASON_WORDS else "",
-        vendor_id=int(vendor) if vendor.isdigit() else None,
+        vendor_id=parse_id(vendor),
         older_than_days=int(age) if age in reads.AGES and age else None,
         min_amount=None if form.min_amount.errors else form.min_amount.data,
         page=form.page.data if form.page.data and not form.page.errors else 1,

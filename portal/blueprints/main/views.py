@@ -1,8 +1,10 @@
-"""Home page, account page and the health check."""
+"""Home page, account page, the health check and the security contact."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from datetime import timedelta
+
+from flask import abort, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user, login_required
 
 from portal.blueprints.main import bp
@@ -12,6 +14,7 @@ from portal.extensions import limiter
 from portal.htmx import page_or_block
 from portal.models import User
 from portal.models.base import utcnow
+from portal.read_models import accounts as account_reads
 from portal.read_models import (
     approvals,
     budgets,
@@ -51,7 +54,8 @@ def home():
 def account():
     """Who is signed in, with which roles; the sign-out button."""
     roles = [ROLE_LABELS[Role(r)] for r in sorted(current_user.roles)]
-    return render_template("main/account.html", roles=roles)
+    sign_ins = account_reads.sign_ins(current_user.id, this_token=current_user.get_id())
+    return render_template("main/account.html", roles=roles, sign_ins=sign_ins)
 
 
 @bp.get("/menu")
@@ -67,3 +71,16 @@ def healthz():
     """Liveness and database reachability, for load balancers and the benchmark baseline."""
     ok = home_reads.database_ok()
     return jsonify(status="ok" if ok else "database unreachable"), 200 if ok else 503
+
+
+@bp.get("/.well-known/security.txt")
+def security_txt():
+    """Where to report a vulnerability (RFC 9116), from SECURITY_CONTACT; 404 when unset."""
+    contact = current_app.config.get("SECURITY_CONTACT")
+    if not contact:
+        abort(404)
+    expires = (utcnow() + timedelta(days=180)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = f"Contact: {contact}\nExpires: {expires}\nPreferred-Languages: en\n"
+    response = make_response(body)
+    response.mimetype = "text/plain"
+    return response

@@ -7,15 +7,16 @@ from datetime import date
 from flask import current_app, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from portal.blueprints.maverick import bp
 from portal.domain.labels import label
 from portal.domain.maverick import GroupBy, MaverickKind, period_between
 from portal.domain.permissions import Capability as C
 from portal.downloads import csv_response
+from portal.fields import DayField
 from portal.htmx import page_or_block
 from portal.models.base import utcnow
 from portal.read_models import maverick
@@ -25,10 +26,10 @@ from portal.security import requires
 class ReportForm(FlaskForm):
     """The period, the tab and maybe one group (GET, no CSRF)."""
 
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    since = DayField("From", validators=[Optional()])
+    until = DayField("To", validators=[Optional()])
     by = SelectField(choices=[SelectChoice(g.value, label(g)) for g in GroupBy])
-    key = StringField(validators=[Optional()])
+    key = StringField(validators=[Optional(), Length(max=120)])
 
 
 def _period(form: ReportForm) -> tuple[date, date]:

@@ -5,16 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField, SearchField
+from wtforms import Field, SearchField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from portal.domain.fields import FieldRefused, plain_number
 from portal.domain.parts import BadQuantity, parse_quantity
+from portal.fields import IdField
 from portal.forms import IdempotentForm
 
+NOT_A_NUMBER = "Enter a number, like 2 or 1.5."
 
-class QuantityField(Field):
-    """A quantity typed on a phone: kept as text until the domain rule has checked it."""
+
+class PartsQtyField(Field):
+    """A quantity typed on a phone: ASCII digits (domain.fields), then the parts rule."""
 
     widget = TextInput()
 
@@ -24,7 +28,9 @@ class QuantityField(Field):
         if not self.raw.strip():
             return
         try:
-            self.data = parse_quantity(self.raw)
+            self.data = parse_quantity(plain_number(self.raw, label="How many"))
+        except FieldRefused:
+            raise ValueError(NOT_A_NUMBER) from None
         except BadQuantity as err:
             raise ValueError(str(err)) from None
 
@@ -38,17 +44,17 @@ class PartSearchForm(FlaskForm):
     """What to look for and for which work order (GET, no CSRF)."""
 
     q = SearchField("Find a part", validators=[Optional(), Length(max=60)])
-    wo = IntegerField(validators=[Optional()])
+    wo = IdField(validators=[Optional()])
 
 
 class AddPartForm(IdempotentForm):
     """The chosen item and how many of it the work needs."""
 
-    item_id = IntegerField(
+    item_id = IdField(
         "Part",
         validators=[InputRequired("Choose a part from the search results first.")],
     )
-    qty = QuantityField(
+    qty = PartsQtyField(
         "How many", default=Decimal("1"), validators=[InputRequired("Enter how many are needed.")]
     )
 

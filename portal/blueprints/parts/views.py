@@ -22,7 +22,7 @@ from portal.read_models import parts as parts_read
 from portal.read_models import work_orders as work_order_reads
 from portal.read_models.parts import Outcome
 from portal.security import requires
-from portal.services import parts, purchase_requests
+from portal.services import part_returns, parts, purchase_requests
 
 
 @bp.app_template_global()
@@ -175,5 +175,24 @@ def mark_unavailable(line_id: int):
             line_id, actor=current_user, submission_id=_submission()
         )
         return parts_read.requested(line_id, made)
+
+    return _line_action(line_id, act)
+
+
+@bp.post("/part-lines/<int:line_id>/return")
+@requires(C.issue_stock)
+def return_unused(line_id: int):
+    """Give unused issued parts back to stock (a return movement); the work order's cost goes
+    down by what it was charged for them."""
+
+    def act() -> Outcome:
+        made = part_returns.return_to_stock(
+            line_id,
+            qty=request.form.get("qty") or "",
+            reason=request.form.get("reason"),
+            actor=current_user,
+            submission_id=_submission(),
+        )
+        return parts_read.returned(line_id, made)
 
     return _line_action(line_id, act)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.policy import ITEM_KIND_WORDS, RULE_KIND_LABELS
-from portal.forms import IdempotentForm, PhoneDecimalField
+from portal.fields import DayField, MoneyField, PercentField, QuantityField, TitleField
+from portal.forms import IdempotentForm
 
 
 class CheckboxesField(SelectMultipleField):
@@ -21,10 +22,18 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class ToleranceForm(IdempotentForm):
+    """How far a PO may go above what was approved without approval again."""
+
+    percent = PercentField("Percent of the approved amount", validators=[InputRequired()])
+    amount = MoneyField("Amount", validators=[InputRequired()])
+    reason = StringField("Why change it", validators=[Optional(), Length(max=1000)])
+
+
 class PolicyRuleForm(IdempotentForm):
     """What a rule looks at and its settings; the domain checks they make sense for the kind."""
 
-    name = StringField("Name", validators=[InputRequired("Give the rule a name."), Length(max=120)])
+    name = TitleField("Name", validators=[InputRequired("Give the rule a name."), Length(max=120)])
     kind = SelectField(
         "What it looks at",
         choices=[SelectChoice(kind.value, label) for kind, label in RULE_KIND_LABELS.items()],
@@ -50,26 +59,26 @@ class RuleActiveForm(IdempotentForm):
 class OutOfPocketForm(IdempotentForm):
     """What a technician bought with their own money for this work order."""
 
-    description = StringField(
+    description = TitleField(
         "What you bought", validators=[InputRequired("Say what you bought."), Length(max=300)]
     )
-    shop_name = StringField(
+    shop_name = TitleField(
         "Where", validators=[InputRequired("Say where you bought it."), Length(max=120)]
     )
-    amount = PhoneDecimalField(
+    amount = MoneyField(
         "Amount paid",
-        places=None,
         validators=[
             InputRequired("Enter the amount you paid."),
             NumberRange(min=Decimal("0.01"), message="Enter the amount you paid, more than 0."),
         ],
     )
-    qty = PhoneDecimalField(
+    qty = QuantityField(
         "How many (optional)",
-        places=None,
         validators=[Optional(), NumberRange(min=Decimal("0.001"), max=Decimal("100000"))],
     )
-    bought_on = DateField("Bought on", validators=[InputRequired("Enter the day you bought it.")])
+    category = TitleField("Spend category", validators=[Length(max=60)])
+    part_number = TitleField("Or the part number", validators=[Length(max=40)])
+    bought_on = DayField("Bought on", validators=[InputRequired("Enter the day you bought it.")])
     receipt = FileField("Receipt photo")
     why = TextAreaField(
         "Why it could not wait",

@@ -11,18 +11,23 @@ from portal.blueprints.policy.forms import (
     PolicyRuleForm,
     ReviewForm,
     RuleActiveForm,
+    ToleranceForm,
 )
 from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain import out_of_pocket as out_of_pocket_rules
+from portal.domain import policy as policy_rules
 from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.permissions import Capability as C
+from portal.domain.permissions import may_see_expense_receipt
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
+from portal.photo_response import send_photo
 from portal.read_models import out_of_pocket as purchases_read
+from portal.read_models import po_approval as po_approval_read
 from portal.read_models import policy as policy_read
 from portal.read_models import work_orders as work_order_reads
 from portal.security import requires
-from portal.services import out_of_pocket, policy
+from portal.services import out_of_pocket, po_approval, policy
 from portal.services.authz import authorize_on_work_order
 
 # ---------------------------------------------------------------- template globals
@@ -36,9 +41,27 @@ def new_out_of_pocket_form() -> OutOfPocketForm:
 
 
 @bp.app_template_global()
+def policy_texts(entries):
+    """What the purchasing policy said of a claim, in words."""
+    return policy_rules.decision_texts(entries)
+
+
+@bp.app_template_global()
+def spend_categories():
+    """The spend categories a claim can name (the items' categories)."""
+    return purchases_read.spend_categories()
+
+
+@bp.app_template_global()
 def policy_rule_text(rule):
     """What a stored rule says, in a sentence."""
     return policy_read.describe(rule)
+
+
+@bp.app_template_global()
+def may_see_receipt(purchase) -> bool:
+    """Whether the signed-in person may open this purchase's receipt photo."""
+    return may_see_expense_receipt(current_user.roles, current_user.id, purchase.user_id)
 
 
 # ---------------------------------------------------------------- the rules (admin)
@@ -60,12 +83,49 @@ def _rule_args(form: PolicyRuleForm) -> dict:
 @requires(C.manage_policy)
 def index():
     """Every rule of the purchasing policy, active first, with what each says."""
+    return _index()
+
+
+def _index(*, tolerance_form: ToleranceForm | None = None, status: int = 200):
+    """The policy page, with the tolerance form as typed after a refusal."""
     rules = policy_read.list_rules()
-    return render_template(
-        "policy/index.html",
-        rules=rules,
-        active_forms={rule.id: RuleActiveForm(formdata=None) for rule in rules},
+    tolerance = po_approval_read.tolerance()
+    if tolerance_form is None:
+        tolerance_form = ToleranceForm(
+            formdata=None, percent=tolerance.percent, amount=tolerance.amount
+        )
+    return (
+        render_template(
+            "policy/index.html",
+            rules=rules,
+            active_forms={rule.id: RuleActiveForm(formdata=None) for rule in rules},
+            tolerance=tolerance,
+            tolerance_form=tolerance_form,
+        ),
+        status,
     )
+
+
+@bp.post("/policy/approval-tolerance")
+@requires(C.manage_policy)
+def set_tolerance():
+    """Change how far a PO may go above what was approved before it needs approval again."""
+    form = ToleranceForm()
+    if form.validate_on_submit():
+        try:
+            po_approval.set_tolerance(
+                percent=form.percent.data,
+                amount=form.amount.data,
+                reason=form.reason.data,
+                actor=current_user,
+                submission_id=form.submission_id.data,
+            )
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            flash("PO approval tolerance saved.", "success")
+            return redirect(url_for("policy.index"), code=303)
+    return _index(tolerance_form=form, status=422)
 
 
 @bp.route("/policy/new", methods=["GET", "POST"])
@@ -180,6 +240,8 @@ def submit(wo_id: int):
                 qty=form.qty.data,
                 bought_on=form.bought_on.data,
                 why=form.why.data,
+                category=form.category.data,
+                part_number=form.part_number.data,
                 receipt=receipt,
                 actor=current_user,
                 submission_id=form.submission_id.data,
@@ -227,9 +289,18 @@ def review(purchase_id: int):
         return _queue(error={"purchase_id": purchase_id, "text": str(err)}, status=403)
     except DomainError as err:
         return _queue(error={"purchase_id": purchase_id, "text": str(err)}, status=422)
-    verb = "reimbursement approved" if purchase.status.value == "reimbursed" else "refused"
-    flash(f"Purchase of {purchase.amount:.2f}: {verb}.", "success")
+    flash(
+        f"Purchase of {purchase.amount:.2f}: {purchases_read.review_outcome(purchase)}.", "success"
+    )
     return redirect(url_for("policy.queue"), code=303)
+
+
+@bp.get("/out-of-pocket/<int:purchase_id>/receipt")
+@requires(C.record_out_of_pocket, C.review_out_of_pocket, C.read_audit_trail)
+def receipt(purchase_id: int):
+    """The receipt photo of an out-of-pocket purchase: its claimant, reviewers and the auditor
+    (404 for anyone else, whoever reads the work order)."""
+    return send_photo(purchases_read.receipt_photo(purchase_id, viewer=current_user))
 
 
 def _queue(*, error: dict | None = None, status: int = 200):

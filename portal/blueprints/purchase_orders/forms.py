@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
-    HiddenField,
-    IntegerField,
     SearchField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
-from portal.domain.purchase_orders import (
-    STATUS_LABELS,
-    PurchaseOrderError,
-    parse_discount,
-    parse_price,
-    parse_qty,
+from portal.domain.fields import coerce_id
+from portal.domain.purchase_orders import STATUS_LABELS
+from portal.fields import (
+    DayField,
+    IdField,
+    MoneyField,
+    PercentField,
+    QuantityField,
+    WholeNumberField,
+    check_line_amount,
 )
 from portal.forms import IdempotentForm
 
@@ -32,46 +35,13 @@ STATUS_CHOICES = [SelectChoice("", "Any status")] + [
 ]
 
 
-class RuleDecimalField(StringField):
-    """A number typed on a phone, checked by a domain parser (Decimal, never float).
-
-    A decimal comma (1,5 on many keypads) reads as 1.5. Empty stays None unless the parser
-    gives empty a meaning (a discount of nothing is 0).
-    """
-
-    def __init__(self, label=None, validators=None, parser=None, allow_empty=False, **kwargs):
-        """`parser` turns the typed text into a Decimal or raises PurchaseOrderError."""
-        super().__init__(label, validators, **kwargs)
-        self.parser = parser
-        self.allow_empty = allow_empty
-
-    def process_formdata(self, valuelist):
-        """Parse what was typed; the domain's words become the field's error."""
-        raw = (valuelist[0] if valuelist else "").strip()
-        if raw.count(",") == 1 and "." not in raw:
-            raw = raw.replace(",", ".")
-        self.data = None
-        if not raw and not self.allow_empty:
-            return
-        try:
-            self.data = self.parser(raw)
-        except PurchaseOrderError as err:
-            raise ValueError(str(err)) from None
-
-    def _value(self) -> str:
-        """What the input shows: the typed text again, or the stored number."""
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:f}"
-
-
 class PurchaseOrderSearchForm(FlaskForm):
     """Status, vendor and number filters of the PO list (GET, no CSRF)."""
 
     q = SearchField("PO number", validators=[Optional(), Length(max=20)])
     status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=False)
-    vendor = SelectField("Vendor", coerce=int, validators=[Optional()], validate_choice=False)
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+    vendor = SelectField("Vendor", coerce=coerce_id, validators=[Optional()], validate_choice=False)
+    page = WholeNumberField("Page", default=1, maximum=100000, validators=[Optional()])
 
 
 class CreateOrdersForm(IdempotentForm):
@@ -81,13 +51,16 @@ class CreateOrdersForm(IdempotentForm):
 class LineForm(Form):
     """One existing PO line's editable values."""
 
-    line_id = HiddenField(validators=[InputRequired()])
-    qty = RuleDecimalField("Quantity", parser=lambda v: parse_qty(v), validators=[InputRequired()])
-    unit_price = RuleDecimalField(
-        "Unit price", parser=lambda v: parse_price(v), validators=[InputRequired()]
-    )
-    discount_percent = RuleDecimalField("Discount %", parser=parse_discount, allow_empty=True)
-    expected_on = DateField("Expected", validators=[Optional()])
+    line_id = IdField(validators=[InputRequired()])
+    qty = QuantityField("Quantity", above_zero=True, validators=[InputRequired()])
+    unit_price = MoneyField("Unit price", validators=[InputRequired()])
+    discount_percent = PercentField("Discount %", empty_value=Decimal(0))
+    expected_on = DayField("Expected", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        """Fields first; then the line may come to less than a billion."""
+        ok = super().validate(extra_validators)
+        return check_line_amount(self.qty, self.unit_price) and ok
 
 
 class EditDraftForm(IdempotentForm):
@@ -108,9 +81,9 @@ class ReviseForm(IdempotentForm):
     new_description = StringField(
         "Add a line: description", validators=[Optional(), Length(max=200)]
     )
-    new_qty = RuleDecimalField("Quantity", parser=lambda v: parse_qty(v))
+    new_qty = QuantityField("Quantity", above_zero=True)
     new_uom = StringField("Unit", default="EA", validators=[Optional(), Length(max=12)])
-    new_unit_price = RuleDecimalField("Unit price", parser=lambda v: parse_price(v))
+    new_unit_price = MoneyField("Unit price")
     reason = TextAreaField(
         "Why revise",
         validators=[InputRequired("Say why the purchase order is revised."), Length(max=1000)],
@@ -119,6 +92,7 @@ class ReviseForm(IdempotentForm):
     def validate(self, extra_validators=None) -> bool:
         """Fields first; then an added line needs its quantity and price."""
         ok = super().validate(extra_validators)
+        ok = check_line_amount(self.new_qty, self.new_unit_price, label="The added line") and ok
         if (self.new_description.data or "").strip():
             if self.new_qty.data is None and not self.new_qty.errors:
                 self.new_qty.errors.append("Enter the quantity of the added line.")
@@ -133,3 +107,16 @@ class ReasonForm(IdempotentForm):
     """Why a PO is cancelled or closed."""
 
     reason = StringField("Why", validators=[Optional(), Length(max=1000)])
+
+
+class LineFlagForm(IdempotentForm):
+    """The buyer's answer to a PO line flagged for cancelled work: cancel it or divert to stock."""
+
+    resolution = SelectField(
+        "What to do",
+        choices=[
+            SelectChoice("cancelled", "Cancel what is still to come"),
+            SelectChoice("diverted", "Divert it to stock"),
+        ],
+    )
+    reason = StringField("Why", validators=[InputRequired("Say why."), Length(max=1000)])

@@ -7,18 +7,20 @@ and search refresh only the rows under htmx.
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.purchase_orders import bp
 from portal.blueprints.purchase_orders.forms import (
     CreateOrdersForm,
     EditDraftForm,
+    LineFlagForm,
     PurchaseOrderSearchForm,
     ReasonForm,
     ReviseForm,
 )
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.fields import parse_id
 from portal.domain.labels import label
 from portal.domain.permissions import Capability as C
 from portal.domain.purchase_orders import (
@@ -28,10 +30,13 @@ from portal.domain.purchase_orders import (
     RevisionChanges,
 )
 from portal.domain.statuses import PurchaseOrderStatus
-from portal.htmx import page_or_block
+from portal.htmx import page_or_block, wants_fragment
+from portal.read_models import approvals as approval_reads
+from portal.read_models import po_approval as spend_reads
+from portal.read_models import po_line_flags as line_flags_read
 from portal.read_models import purchase_orders as pages
 from portal.security import requires
-from portal.services import po_creation, po_document
+from portal.services import po_approval, po_creation, po_document, po_line_changes, po_revisions
 from portal.services import purchase_orders as orders
 
 # Who may read POs: buyers, approvers (budgets), the dock, accounts payable, supervisors, auditors.
@@ -59,7 +64,10 @@ def index():
         q=search.q.data if valid else None,
         page=(search.page.data or 1) if valid else 1,
     )
-    return page_or_block("purchase_orders/index.html", "po_rows", page=page, search=search)
+    waiting = [] if wants_fragment() else spend_reads.waiting_for(current_user)
+    return page_or_block(
+        "purchase_orders/index.html", "po_rows", page=page, search=search, waiting=waiting
+    )
 
 
 @bp.get("/to-order")
@@ -78,9 +86,15 @@ def _to_order_page(form: CreateOrdersForm, *, status: int = 200, chosen=None, pi
             form=form,
             chosen=chosen,
             picked=picked or {},
+            line_flags=line_flags_read.open_flags(),
         ),
         status,
     )
+
+
+def _group_key(text: str) -> int | None:
+    """A group on the To order page: its vendor's id, or 0 for lines with no vendor."""
+    return 0 if text == "0" else parse_id(text)
 
 
 @bp.post("/to-order")
@@ -88,19 +102,22 @@ def _to_order_page(form: CreateOrdersForm, *, status: int = 200, chosen=None, pi
 def create():
     """Create one draft PO per vendor from the ticked lines; a double tap creates them once."""
     form = CreateOrdersForm()
-    chosen = [int(v) for v in request.form.getlist("line") if v.isdigit()]
+    chosen = [i for v in request.form.getlist("line") if (i := parse_id(v)) is not None]
     # One vendor choice per group: vendor-<group key> = vendor id (empty: keep the suggestion).
     picked = {
-        int(k.removeprefix("vendor-")): int(v)
+        key: vendor_id
         for k, v in request.form.items()
-        if k.startswith("vendor-") and k.removeprefix("vendor-").isdigit() and v.isdigit()
+        if k.startswith("vendor-")
+        and (key := _group_key(k.removeprefix("vendor-"))) is not None
+        and (vendor_id := parse_id(v)) is not None
     }
     # Each line says which group it is shown in: group = "<line id>:<group key>".
     groups = {}
     for value in request.form.getlist("group"):
-        line_id, _, key = value.partition(":")
-        if line_id.isdigit() and key.isdigit():
-            groups[int(line_id)] = int(key)
+        line_text, _, key_text = value.partition(":")
+        line_id, key = parse_id(line_text), _group_key(key_text)
+        if line_id is not None and key is not None:
+            groups[line_id] = key
     if form.validate_on_submit():
         overrides = {
             line_id: picked[groups[line_id]]
@@ -136,8 +153,8 @@ def detail(po_id: int):
 
 def _detail_page(po_id: int, *, status: int = 200, action=None, form=None, error=None):
     """The PO page (a fresh form per move), with a refused move's words beside the buttons."""
-    view = pages.get_for_page(po_id)
-    move_forms = {name: ReasonForm(formdata=None) for name in ACTIONS}
+    view = pages.get_for_page(po_id, viewer=current_user)
+    move_forms = {name: ReasonForm(formdata=None) for name in (*ACTIONS, "approve_spend")}
     if action is not None and form is not None:
         move_forms[action] = form
     return (
@@ -148,6 +165,8 @@ def _detail_page(po_id: int, *, status: int = 200, action=None, form=None, error
             action_labels=ACTION_LABELS,
             move_forms=move_forms,
             move_error=error,
+            error_action=action,
+            line_flags=line_flags_read.open_flags(po_id),
         ),
         status,
     )
@@ -185,6 +204,36 @@ def move(po_id: int, action: str):
     return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
 
 
+@bp.post("/<int:po_id>/<any(approve, reject):decision>-spend")
+@requires(C.approve_purchase_requests)
+def decide_spend(po_id: int, decision: str):
+    """Approve a PO above what was approved, or send it back with a reason; refusals in words."""
+    if not approval_reads.may_ever_approve(current_user):
+        abort(403)  # admin holds every capability but approves nothing (domain/approvals.py)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _detail_page(
+            po_id, status=422, action="approve_spend", form=form, error="Check the reason."
+        )
+    decide = po_approval.approve_spend if decision == "approve" else po_approval.reject_spend
+    try:
+        decide(
+            po_id,
+            approver=current_user,
+            reason=form.reason.data,
+            submission_id=form.submission_id.data,
+        )
+    except NotFound:
+        raise  # the 404 page
+    except DomainError as err:
+        return _detail_page(po_id, status=422, action="approve_spend", form=form, error=str(err))
+    flash(
+        "Your approval is recorded." if decision == "approve" else "Sent back to the buyer.",
+        "success",
+    )
+    return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)
+
+
 def _line_data(view: pages.PoPage) -> list[dict]:
     """The lines as the line forms start."""
     return [
@@ -204,9 +253,9 @@ def _line_changes(form) -> dict[int, LineChange]:
     changes = {}
     for entry in form.lines:
         sub = entry.form
-        if not str(sub.line_id.data or "").isdigit():
+        if sub.line_id.data is None:
             continue
-        changes[int(sub.line_id.data)] = LineChange(
+        changes[sub.line_id.data] = LineChange(
             qty=sub.qty.data,
             unit_price=sub.unit_price.data,
             discount_percent=sub.discount_percent.data,
@@ -298,7 +347,7 @@ def revise(po_id: int):
                     ),
                 )
             try:
-                revision = orders.revise_purchase_order(
+                revision = po_revisions.revise_purchase_order(
                     po_id,
                     changes=RevisionChanges(lines=_line_changes(form), new_lines=new_lines),
                     reason=form.reason.data,
@@ -351,3 +400,41 @@ def pdf(po_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="{view.po.number}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# ---------------------------------------------------------------- lines of cancelled work
+
+
+@bp.app_template_global()
+def new_line_flag_form() -> LineFlagForm:
+    """A fresh form (and submission id) for one flagged line."""
+    return LineFlagForm(formdata=None)
+
+
+@bp.post("/line-flags/<int:flag_id>/resolve")
+@requires(C.manage_purchase_orders)
+def resolve_line_flag(flag_id: int):
+    """Cancel what is still to come on a line of cancelled work, or divert it to stock."""
+    po_id = line_flags_read.po_of_flag(flag_id)
+    if po_id is None:
+        raise NotFound(f"Flag {flag_id} does not exist.")
+    form = LineFlagForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return _detail_page(po_id, status=422)
+    try:
+        flag = po_line_changes.resolve_flag(
+            flag_id,
+            resolution=form.resolution.data,
+            reason=form.reason.data,
+            actor=current_user,
+            submission_id=form.submission_id.data,
+        )
+    except (NotFound, NotAllowed):
+        raise
+    except DomainError as err:
+        flash(str(err), "error")
+        return _detail_page(po_id, status=422)
+    done = "cancelled" if flag.resolution == "cancelled" else "diverted to stock"
+    flash(f"Line {done}.", "success")
+    return redirect(url_for("purchase_orders.detail", po_id=po_id), code=303)

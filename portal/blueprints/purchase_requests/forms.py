@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from portal.domain.labels import label
 from portal.domain.statuses import PurchaseRequestStatus as S
+from portal.fields import WholeNumberField
 from portal.forms import IdempotentForm
 from portal.read_models.approvals import LISTS
 
@@ -27,12 +28,12 @@ class ListForm(FlaskForm):
         choices=[SelectChoice("", "Any status")]
         + [
             SelectChoice(s.value, label(s))
-            for s in (S.submitted, S.approved, S.rejected, S.ordered)
+            for s in (S.submitted, S.approved, S.rejected, S.ordered, S.cancelled)
         ],
         default="",
         validators=[Optional()],
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10000)])
+    page = WholeNumberField("Page", maximum=10000, validators=[Optional()])
 
 
 class ApproveForm(IdempotentForm):
@@ -50,4 +51,13 @@ class RejectForm(IdempotentForm):
             InputRequired("Say why it is rejected: the requester reads it on the work order."),
             Length(max=1000),
         ],
+    )
+
+
+class CancelRequestForm(IdempotentForm):
+    """Cancel a request not yet ordered, always with a reason (kept in the audit trail)."""
+
+    reason = TextAreaField(
+        "Why cancel it",
+        validators=[InputRequired("Say why it is cancelled."), Length(max=1000)],
     )

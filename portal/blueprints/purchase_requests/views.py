@@ -10,16 +10,23 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.purchase_requests import bp
-from portal.blueprints.purchase_requests.forms import ApproveForm, ListForm, RejectForm
-from portal.domain.errors import DomainError
+from portal.blueprints.purchase_requests.forms import (
+    ApproveForm,
+    CancelRequestForm,
+    ListForm,
+    RejectForm,
+)
+from portal.domain.errors import DomainError, NotAllowed, NotFound
 from portal.domain.labels import label
+from portal.domain.lifecycle import CANCELLABLE_REQUESTS
 from portal.domain.permissions import Capability as C
+from portal.domain.permissions import may_cancel_purchase_request
 from portal.domain.statuses import PurchaseRequestStatus
 from portal.htmx import page_or_block, wants_fragment
 from portal.read_models import approvals as queues
 from portal.read_models import purchase_requests as pages
 from portal.security import requires
-from portal.services import approvals
+from portal.services import approvals, request_cancellation
 
 
 @bp.app_template_filter("pr_status")
@@ -29,6 +36,14 @@ def pr_status(value) -> str:
         return label(PurchaseRequestStatus(value))
     except ValueError:
         return str(value)
+
+
+@bp.app_template_global()
+def may_cancel_request(pr) -> bool:
+    """Offer Cancel: to the requester or a supervisor, while the request is not yet ordered."""
+    return pr.status in CANCELLABLE_REQUESTS and may_cancel_purchase_request(
+        current_user.roles, current_user.id, pr.requested_by_id
+    )
 
 
 @bp.get("/")
@@ -56,6 +71,7 @@ def _page(pr_id: int, *, status: int = 200, **forms):
     view = pages.detail(pr_id, current_user)
     forms.setdefault("approve_form", ApproveForm(formdata=None, prefix="approve"))
     forms.setdefault("reject_form", RejectForm(formdata=None, prefix="reject"))
+    forms.setdefault("cancel_form", CancelRequestForm(formdata=None, prefix="cancel"))
     return page_or_block(
         "purchase_requests/detail.html", "pr_main", status=status, view=view, **forms
     )
@@ -112,3 +128,28 @@ def reject(pr_id: int):
         approvals.reject_purchase_request,
         form_key="reject_form",
     )
+
+
+@bp.post("/<int:pr_id>/cancel")
+@requires(C.plan_parts, C.request_service, C.cancel_purchase_requests)  # whoever raises requests
+def cancel(pr_id: int):
+    """The requester or a supervisor cancels the request before it is ordered, with a reason."""
+    form = CancelRequestForm(prefix="cancel")
+    if form.validate_on_submit():
+        try:
+            pr = request_cancellation.cancel_purchase_request(
+                pr_id,
+                actor=current_user,
+                reason=form.reason.data,
+                submission_id=form.submission_id.data,
+            )
+        except (NotFound, NotAllowed):
+            raise  # the 404 or 403 page
+        except DomainError as err:
+            form.form_errors.append(str(err))
+        else:
+            flash(f"{pr.number} cancelled.", "success")
+            if wants_fragment():
+                return _page(pr_id)
+            return redirect(url_for("purchase_requests.detail", pr_id=pr_id), code=303)
+    return _page(pr_id, status=422, cancel_form=form)

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import SearchField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from portal.domain.fields import FieldRefused, plain_number
 from portal.domain.receiving import ReceiptRefused, parse_receipt_qty
 from portal.forms import IdempotentForm
 from portal.services.receiving import LineReceipt
@@ -62,8 +63,11 @@ def read_lines(formdata, line_ids: list[int]) -> LinesRead:
         )
         read.inputs[line_id] = typed
         try:
-            accepted = parse_receipt_qty(typed.accepted)
-            rejected = parse_receipt_qty(typed.rejected)
+            accepted = parse_receipt_qty(plain_number(typed.accepted, label="Accepted"))
+            rejected = parse_receipt_qty(plain_number(typed.rejected, label="Rejected"))
+        except FieldRefused:
+            typed.error = "Enter a number, like 2 or 1.5."
+            continue
         except ReceiptRefused as err:
             typed.error = str(err)
             continue

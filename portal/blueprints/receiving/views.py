@@ -17,6 +17,7 @@ from portal.domain.receiving import ReceiptRefused
 from portal.domain.uploads import UploadRefused
 from portal.forms import new_submission_id
 from portal.models.base import utcnow
+from portal.photo_response import send_photo
 from portal.read_models import receiving as reads
 from portal.security import requires
 from portal.services import receiving
@@ -124,3 +125,17 @@ def receipt(receipt_id: int):
     """
     summary = reads.receipt_summary(receipt_id, viewer=current_user)
     return render_template("receiving/receipt.html", summary=summary)
+
+
+@bp.get("/receiving/receipts/<int:receipt_id>/packing-slips/<int:photo_id>")
+@requires(C.read_goods_receipts)
+def packing_slip(receipt_id: int, photo_id: int):
+    """The packing slip photo of a receipt, to those who may read the receipt (else 404)."""
+    return send_photo(reads.packing_slip(receipt_id, photo_id, viewer=current_user))
+
+
+@bp.get("/receiving/receipts/<int:receipt_id>/packing-slips/<int:photo_id>/thumbnail")
+@requires(C.read_goods_receipts)
+def packing_slip_thumbnail(receipt_id: int, photo_id: int):
+    """The small copy of the packing slip that the receipt page shows."""
+    return send_photo(reads.packing_slip(receipt_id, photo_id, viewer=current_user), thumbnail=True)

@@ -8,7 +8,6 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     SearchField,
@@ -28,8 +27,10 @@ from wtforms.validators import (
 )
 
 from portal.domain.errors import DomainError
+from portal.domain.fields import coerce_id
 from portal.domain.payment_terms import parse_terms
-from portal.forms import IdempotentForm, PhoneDecimalField
+from portal.fields import DayField, MoneyField, QuantityField, TitleField
+from portal.forms import IdempotentForm
 
 STATUS_CHOICES = [
     SelectChoice("", "Any vendor"),
@@ -51,13 +52,13 @@ class VendorForm(IdempotentForm):
     """A vendor's details; the code is unique, so a retried post cannot make a second vendor."""
 
     code = StringField("Code", validators=[InputRequired("Enter a short code."), Length(max=16)])
-    name = StringField("Name", validators=[InputRequired("Enter the name."), Length(max=120)])
+    name = TitleField("Name", validators=[InputRequired("Enter the name."), Length(max=120)])
     payment_terms = StringField(
         "Payment terms", default="Net 30", validators=[InputRequired(), Length(max=32)]
     )
     currency = StringField("Currency", default="USD", validators=[Optional(), Length(max=3)])
     is_contractor = BooleanField("Outside contractor (does work on site)")
-    contact_name = StringField("Contact person", validators=[Optional(), Length(max=120)])
+    contact_name = TitleField("Contact person", validators=[Optional(), Length(max=120)])
     email = EmailField(
         "Email",
         validators=[
@@ -105,9 +106,8 @@ class SourceCheckForm(FlaskForm):
     part = StringField(
         "Part number", validators=[InputRequired("Enter a part number."), Length(max=40)]
     )
-    price = PhoneDecimalField(
+    price = MoneyField(
         "Unit price",
-        places=None,
         validators=[InputRequired("Enter the price you were quoted."), PRICE],
     )
     uom = StringField("Unit (optional)", validators=[Optional(), Length(max=12)])
@@ -125,12 +125,14 @@ class ContractForm(IdempotentForm):
     reference = StringField(
         "Reference", validators=[InputRequired("Enter the reference."), Length(max=40)]
     )
-    title = StringField(
+    title = TitleField(
         "What it covers", validators=[InputRequired("Say what it covers."), Length(max=200)]
     )
-    valid_from = DateField("Valid from", validators=[InputRequired("Enter the first day.")])
-    valid_to = DateField("Valid to", validators=[InputRequired("Enter the last day.")])
-    ceiling_amount = PhoneDecimalField("Ceiling (optional)", places=None, validators=[Optional()])
+    valid_from = DayField("Valid from", validators=[InputRequired("Enter the first day.")])
+    valid_to = DayField("Valid to", validators=[InputRequired("Enter the last day.")])
+    ceiling_amount = MoneyField(
+        "Ceiling (optional)", minimum=None, validators=[Optional()]
+    )  # the contract rule says why a ceiling of 0 or less is refused
 
 
 class PriceForm(IdempotentForm):
@@ -139,9 +141,7 @@ class PriceForm(IdempotentForm):
     part_number = StringField("Part number", validators=[Optional(), Length(max=40)])
     category = StringField("or a whole category", validators=[Optional(), Length(max=60)])
     uom = StringField("Unit", validators=[InputRequired("Enter the unit."), Length(max=12)])
-    unit_price = PhoneDecimalField(
-        "Unit price", places=None, validators=[InputRequired("Enter the price."), PRICE]
-    )
+    unit_price = MoneyField("Unit price", validators=[InputRequired("Enter the price."), PRICE])
 
 
 class RemovePriceForm(IdempotentForm):
@@ -152,20 +152,24 @@ class ContractorForm(IdempotentForm):
     """Give the work order to an outside contractor."""
 
     vendor_id = SelectField(
-        "Outside contractor", coerce=int, validate_choice=False, validators=[InputRequired()]
+        "Outside contractor", coerce=coerce_id, validate_choice=False, validators=[InputRequired()]
     )
 
 
 class ServiceRequestForm(IdempotentForm):
     """A service PR line for the work order: what, how much, at what agreed price."""
 
-    description = StringField(
+    description = TitleField(
         "Service needed", validators=[InputRequired("Say what is needed."), Length(max=200)]
     )
-    qty = StringField("How many", default="1", validators=[InputRequired("Enter how many.")])
+    qty = QuantityField(
+        "How many",
+        default=Decimal("1"),
+        minimum=Decimal("0.001"),
+        validators=[InputRequired("Enter how many.")],
+    )
     uom = StringField("Unit", default="VISIT", validators=[InputRequired(), Length(max=12)])
-    unit_price = PhoneDecimalField(
+    unit_price = MoneyField(
         "Agreed unit price",
-        places=None,
         validators=[InputRequired("Enter the agreed price."), PRICE],
     )

@@ -27,6 +27,7 @@ from portal.blueprints.vendors.forms import (
 )
 from portal.blueprints.work_orders.views import _page as work_order_page
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.fields import parse_id
 from portal.domain.permissions import Capability as C
 from portal.htmx import page_or_block, wants_fragment
 from portal.read_models import contractors as contractor_reads
@@ -428,7 +429,7 @@ def assign_contractor(wo_id: int):
 def request_service(wo_id: int):
     """Raise a service PR line for the contractor at the agreed price; a double tap raises one."""
     form = ServiceRequestForm(prefix=SERVICE_PREFIX)
-    vendor_id = request.form.get("vendor_id", type=int)
+    vendor_id = parse_id(request.form.get("vendor_id"))
     if form.validate_on_submit() and vendor_id:
         try:
             line = contractors.request_service(

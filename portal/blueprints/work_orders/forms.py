@@ -10,9 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
-    IntegerField,
     SearchField,
     SelectField,
     StringField,
@@ -21,8 +19,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from portal.domain.fields import coerce_id
 from portal.domain.work_orders import PRIORITY_LABELS, STATUS_LABELS, Priority, WorkOrderType
-from portal.forms import IdempotentForm, PhoneDecimalField, new_submission_id
+from portal.fields import DayField, QuantityField, TitleField, WholeNumberField
+from portal.forms import IdempotentForm, new_submission_id
 
 STATUS_CHOICES = [SelectChoice("open", "All open"), SelectChoice("", "Any status")] + [
     SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
@@ -34,13 +34,13 @@ class WorkOrderSearchForm(FlaskForm):
 
     q = SearchField("Search", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", choices=STATUS_CHOICES, default="open", validate_choice=False)
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+    page = WholeNumberField("Page", default=1, maximum=100000, validators=[Optional()])
 
 
 class NewWorkOrderForm(IdempotentForm):
     """Raise a work order, usually from an asset's page after a scan."""
 
-    title = StringField("What needs doing", validators=[InputRequired(), Length(max=200)])
+    title = TitleField("What needs doing", validators=[InputRequired(), Length(max=200)])
     description = TextAreaField("Details", validators=[Optional(), Length(max=4000)])
     type = SelectField(
         "Type",
@@ -54,10 +54,10 @@ class NewWorkOrderForm(IdempotentForm):
     )
     asset_id = HiddenField()
     location_id = SelectField(
-        "Location", coerce=int, validators=[Optional()], validate_choice=False
+        "Location", coerce=coerce_id, validators=[Optional()], validate_choice=False
     )
     assignee_user_id = SelectField(
-        "Assign to", coerce=int, validators=[Optional()], validate_choice=False
+        "Assign to", coerce=coerce_id, validators=[Optional()], validate_choice=False
     )
     checklist = TextAreaField("Steps (one per line)", validators=[Optional(), Length(max=4000)])
     asset_down = BooleanField("The asset is down now")
@@ -90,9 +90,8 @@ class CommentForm(IdempotentForm):
 class LabourForm(IdempotentForm):
     """Hours worked today (or on an earlier day)."""
 
-    hours = PhoneDecimalField(
+    hours = QuantityField(
         "Hours",
-        places=None,
         validators=[
             InputRequired("Enter the hours worked."),
             NumberRange(
@@ -100,14 +99,14 @@ class LabourForm(IdempotentForm):
             ),
         ],
     )
-    worked_on = DateField("Day", validators=[InputRequired()])
+    worked_on = DayField("Day", validators=[InputRequired()])
     note = StringField("What was done", validators=[Optional(), Length(max=500)])
 
 
 class AssignForm(FlaskForm):
     """Give the work to a person."""
 
-    assignee_user_id = SelectField("Assign to", coerce=int, validate_choice=False)
+    assignee_user_id = SelectField("Assign to", coerce=coerce_id, validate_choice=False)
     submission_id = _optional_submission_id()
 
 

@@ -24,7 +24,14 @@ from portal.domain.permissions import may_handle_delivery
 from portal.forms import new_submission_id
 from portal.models import User, WorkOrder
 from portal.models.base import utcnow
-from portal.read_models import audit_trail, contractors, deliveries, out_of_pocket, parts
+from portal.read_models import (
+    audit_trail,
+    contractors,
+    cost_documents,
+    deliveries,
+    out_of_pocket,
+    parts,
+)
 from portal.read_models import work_orders as reads
 from portal.read_models.costs import CostRollup
 from portal.services.authz import may_on_work_order
@@ -127,7 +134,10 @@ def deliveries_panel(page: WorkOrderPage) -> Panel | None:
 
 def costs_panel(page: WorkOrderPage) -> Panel:
     """What the work has cost so far and what is still on order."""
-    return Panel("work_orders/_costs.html", {"costs": page.costs})
+    return Panel(
+        "work_orders/_costs.html",
+        {"costs": page.costs, "figures": cost_documents.work_order_cost_documents(page.wo.id)},
+    )
 
 
 def out_of_pocket_panel(page: WorkOrderPage) -> Panel:

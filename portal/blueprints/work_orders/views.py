@@ -7,7 +7,7 @@ what the person may do (panels.py).
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -24,6 +24,7 @@ from portal.blueprints.work_orders.forms import (
 )
 from portal.blueprints.work_orders.panels import WorkOrderPage, compose
 from portal.domain.errors import DomainError, NotAllowed, NotFound
+from portal.domain.fields import parse_id
 from portal.domain.permissions import MOVE_CAPABILITY, WorkOrderAccess, oversees_work
 from portal.domain.permissions import Capability as C
 from portal.domain.work_orders import (
@@ -36,6 +37,7 @@ from portal.domain.work_orders import (
 from portal.forms import new_submission_id
 from portal.htmx import page_or_block, wants_fragment
 from portal.models.base import utcnow
+from portal.photo_response import send_photo
 from portal.read_models import accounts as account_reads
 from portal.read_models import assets as asset_reads
 from portal.read_models import costs
@@ -43,7 +45,7 @@ from portal.read_models import sites as site_reads
 from portal.read_models import work_orders as reads
 from portal.security import requires
 from portal.services import work_orders
-from portal.services.authz import may_on_work_order
+from portal.services.authz import authorize_on_work_order, may_on_work_order
 
 
 @bp.get("/")
@@ -61,8 +63,8 @@ def _new_form() -> tuple[NewWorkOrderForm, object]:
     form = NewWorkOrderForm()
     asset = None
     asset_id = request.values.get("asset_id") or request.args.get("asset")
-    if asset_id and str(asset_id).isdigit():
-        asset = asset_reads.find(int(asset_id))
+    if (asset_key := parse_id(asset_id)) is not None:
+        asset = asset_reads.find(asset_key)
     if asset is not None:
         form.asset_id.data = str(asset.id)
     form.location_id.choices = [(0, "Choose a location")] + site_reads.location_choices()
@@ -300,13 +302,22 @@ def downtime(wo_id: int):
     return _done(wo_id, "Asset marked down." if event == "down" else "Asset back up.")
 
 
-@bp.get("/photos/<int:attachment_id>")
+@bp.get("/<int:wo_id>/photos/<int:photo_id>")
 @requires(C.read_work_orders)
-def photo(attachment_id: int):
-    """A photo from a work order, served to signed-in staff only."""
-    found = reads.attachment(attachment_id)
-    response = make_response(found.data)
-    response.headers["Content-Type"] = found.content_type
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+def photo(wo_id: int, photo_id: int):
+    """A photo of a note on this work order, to those who may read the work order."""
+    return _note_photo(wo_id, photo_id, thumbnail=False)
+
+
+@bp.get("/<int:wo_id>/photos/<int:photo_id>/thumbnail")
+@requires(C.read_work_orders)
+def photo_thumbnail(wo_id: int, photo_id: int):
+    """The small copy of a note's photo that the notes list shows."""
+    return _note_photo(wo_id, photo_id, thumbnail=True)
+
+
+def _note_photo(wo_id: int, photo_id: int, *, thumbnail: bool):
+    """The work order's permission first, then the photo only if it is a note's on this WO."""
+    wo = reads.get(wo_id)  # NotFound: 404
+    authorize_on_work_order(current_user, C.read_work_orders, wo)
+    return send_photo(reads.note_photo(wo.id, photo_id), thumbnail=thumbnail)

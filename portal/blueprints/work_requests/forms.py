@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectField, StringField, TelField, TextAreaField
+from wtforms import SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from portal.domain.fields import coerce_id, parse_id
 from portal.domain.statuses import WorkRequestStatus
 from portal.domain.work_orders import Priority
+from portal.fields import TitleField, WholeNumberField
 from portal.forms import IdempotentForm
 
 URGENCY_CHOICES = [
@@ -27,7 +29,7 @@ PHONE_SHAPE = r"^\+?[0-9 ()./-]{6,40}$"
 class PublicRequestForm(IdempotentForm):
     """What anyone may report without signing in; `website` is a honeypot people never see."""
 
-    requester_name = StringField(
+    requester_name = TitleField(
         "Your name", validators=[InputRequired("Tell us your name."), Length(max=120)]
     )
     contact_email = StringField(
@@ -79,8 +81,8 @@ class PublicRequestForm(IdempotentForm):
     def place(self) -> tuple[int | None, int | None]:
         """(site id, location id) from the `where` select: `s12` is a site, `l34` a location."""
         value = (self.where.data or "") if "where" in self._fields else ""
-        if len(value) > 1 and value[0] in "sl" and value[1:].isdigit():
-            number = int(value[1:])
+        number = parse_id(value[1:]) if value[:1] in ("s", "l") else None
+        if number is not None:
             return (number, None) if value[0] == "s" else (None, number)
         return (None, None)
 
@@ -106,7 +108,7 @@ class RejectForm(IdempotentForm):
 class MergeForm(IdempotentForm):
     """Merge a duplicate into an earlier request of the same site."""
 
-    into = SelectField("Same problem as", coerce=int, choices=[], validate_choice=False)
+    into = SelectField("Same problem as", coerce=coerce_id, choices=[], validate_choice=False)
     note = StringField("Why (optional, staff only)", validators=[Length(max=300)])
 
 
@@ -124,12 +126,12 @@ class TriageFilterForm(FlaskForm):
 
     site = SelectField("Site", choices=[], default="", validate_choice=False)
     status = SelectField("Status", choices=STATUS_FILTER_CHOICES, default="new")
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+    page = WholeNumberField("Page", default=1, maximum=100000, validators=[Optional()])
 
     def site_id(self) -> int | None:
         """The chosen site's id, or None for all sites."""
         value = self.site.data or ""
-        return int(value) if str(value).isdigit() else None
+        return parse_id(str(value))
 
     def status_value(self) -> str | None:
         """The chosen status, None for any; unknown values fall back to the triage queue."""

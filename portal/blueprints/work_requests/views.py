@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from flask import (
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -32,6 +29,7 @@ from portal.domain.work_orders import Priority
 from portal.extensions import limiter
 from portal.forms import new_submission_id
 from portal.htmx import page_or_block
+from portal.photo_response import send_photo
 from portal.read_models import work_requests as reads
 from portal.security import requires
 from portal.services import work_requests
@@ -304,15 +302,12 @@ def merge(wr_id: int):
 @bp.get("/work-requests/<int:wr_id>/photos/<int:photo_id>")
 @requires(C.triage_work_requests)
 def photo(wr_id: int, photo_id: int):
-    """A photo sent with a request, served as the image type its bytes proved to be."""
-    attachment = reads.photo_of_request(wr_id, photo_id)  # NotFound: 404
-    response = send_file(
-        BytesIO(attachment.data),
-        mimetype=attachment.content_type,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    """A photo sent with a request, to those who triage requests (re-encoded, no GPS)."""
+    return send_photo(reads.photo_of_request(wr_id, photo_id))  # NotFound: 404
+
+
+@bp.get("/work-requests/<int:wr_id>/photos/<int:photo_id>/thumbnail")
+@requires(C.triage_work_requests)
+def photo_thumbnail(wr_id: int, photo_id: int):
+    """The small copy of a request's photo that the request page shows."""
+    return send_photo(reads.photo_of_request(wr_id, photo_id), thumbnail=True)
