@@ -86,6 +86,10 @@ def _detail_pages(ids: dict[str, object]) -> list[str]:
     ]
 
 
+# No htmx request in flight (htmx marks the element that asked with .htmx-request).
+IDLE = "() => document.querySelector('.htmx-request') === null"
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_the_main_pages_of_each_role_break_no_security_policy(page, live_server, role):
     errors = _policy_errors(page)
@@ -94,8 +98,11 @@ def test_the_main_pages_of_each_role_break_no_security_policy(page, live_server,
     labels = [tabs.nth(i).inner_text() for i in range(tabs.count())]
     assert labels, f"{role} has no tabs"
     for label in labels:
+        # A tap while the previous tap's boosted request is still in flight would race it.
+        wait_until(page, IDLE)
         page.locator("nav.bottom-nav").get_by_role("link", name=label, exact=True).click()
         expect(page.locator("nav.bottom-nav a[aria-current=page]")).to_have_text(label)
+        wait_until(page, IDLE)
         page.wait_for_load_state("networkidle")
     for url in _detail_pages(_first_ids(live_server)):
         page.goto(url)
