@@ -69,3 +69,11 @@ def qty_above(expr, limit) -> ColumnElement[bool]:
 def qty_differs(a, b) -> ColumnElement[bool]:
     """a != b, for quantities, alike on both databases."""
     return func.abs(cast(a, EXACT) - cast(b, EXACT)) >= literal(_HALF_MILLI, EXACT)
+
+
+def as_decimal(value) -> Decimal:
+    """A number from the database (int, float from SQLite, Decimal from PostgreSQL; None as 0)
+    as Decimal."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))

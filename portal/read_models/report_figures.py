@@ -52,7 +52,7 @@ from portal.models import (
     WorkOrderStatusChange,
 )
 from portal.models.base import UTCDateTime, utcnow
-from portal.read_models.portable_sql import cents, day_of, month_of, seconds_between
+from portal.read_models.portable_sql import as_decimal, cents, day_of, month_of, seconds_between
 from portal.read_models.spend_sql import billed_sql, charged_movement_sql
 from portal.services._uow import current_session
 
@@ -80,13 +80,6 @@ MAVERICK_KINDS = {
     "non_preferred": "Non-preferred vendor",
     "out_of_pocket": "Out-of-pocket",
 }
-
-
-def _dec(value) -> Decimal:
-    """A number from the database (int, float from SQLite, Decimal from PostgreSQL) as Decimal."""
-    if value is None:
-        return Decimal(0)
-    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def spend_rows(period: Period, by: str) -> list[tuple[str, Decimal]]:
@@ -233,7 +226,7 @@ def approval_cycle_rows(period: Period) -> dict[str, tuple[int, Decimal | None, 
         .execute(select(ranked.c.m, func.max(ranked.c.n), median, p90).group_by(ranked.c.m))
         .all()
     )
-    found = {r[0]: (int(r[1]), hours(_dec(r[2])), hours(_dec(r[3]))) for r in rows}
+    found = {r[0]: (int(r[1]), hours(as_decimal(r[2])), hours(as_decimal(r[3]))) for r in rows}
     return {m: found.get(m, (0, None, None)) for m in period.months}
 
 
@@ -444,5 +437,6 @@ def waiting_rows(
         current_session().execute(stmt.order_by(wait_s.desc(), down_s.desc()).limit(TOP_ROWS)).all()
     )
     return [
-        (r.k, int(r[0] or 0), hours(_dec(r[1])), int(r[2] or 0), hours(_dec(r[3]))) for r in rows
+        (r.k, int(r[0] or 0), hours(as_decimal(r[1])), int(r[2] or 0), hours(as_decimal(r[3])))
+        for r in rows
     ]

@@ -26,19 +26,19 @@ from portal.models import (
     VendorInvoiceLine,
 )
 from portal.read_models import matching as match_policy
-from portal.read_models.portable_sql import EXACT, qty_above, qty_differs
+from portal.read_models.portable_sql import EXACT, as_decimal, qty_above, qty_differs
 from portal.read_models.spend_sql import SPENT_INVOICE
 from portal.services import audit, budget_ledger, receiving
 
 
-def _qty(value) -> str:
-    """A quantity as the pages write it."""
-    return format_qty(Decimal(str(value)))
+def qty_words(value) -> str:
+    """A quantity from the database as the pages write it."""
+    return format_qty(as_decimal(value))
 
 
-def _money(value) -> str:
-    """An amount as the pages write it."""
-    return format_money(Decimal(str(value)))
+def money_words(value) -> str:
+    """An amount from the database as the pages write it."""
+    return format_money(as_decimal(value))
 
 
 def _po_line_name(po_number: str, line_no: int, description: str) -> str:
@@ -86,13 +86,13 @@ def accepted_within_ordered(session: Session) -> list[str]:
         name = _po_line_name(number, line_no, what)
         if is_over:
             found.append(
-                f"{name}: {_qty(total)} accepted, more than the {_qty(ordered)} ordered "
+                f"{name}: {qty_words(total)} accepted, more than the {qty_words(ordered)} ordered "
                 f"plus the {format_qty(tolerance)}% over-receipt tolerance"
             )
         if is_drift:
             found.append(
-                f"{name}: the line says {_qty(received)} received but its goods receipts "
-                f"accepted {_qty(total)}"
+                f"{name}: the line says {qty_words(received)} received but its goods receipts "
+                f"accepted {qty_words(total)}"
             )
     return found
 
@@ -164,8 +164,8 @@ def billed_within_received(session: Session) -> list[str]:
         words.append(format_qty(Decimal(absolute)))
     limits = " and ".join(words)
     return [
-        f"{_po_line_name(number, line_no, what)}: approved invoices bill {_qty(qty)} but only "
-        f"{_qty(received)} were received (tolerance {limits}), and no hold on it was released"
+        f"{_po_line_name(number, line_no, what)}: approved invoices bill {qty_words(qty)} but only "
+        f"{qty_words(received)} were received (tolerance {limits}), and no hold on it was released"
         for number, line_no, what, qty, received in rows
     ]
 
@@ -207,7 +207,7 @@ _LEDGER_WORDS = {"requested": "approved", "committed": "committed", "spent": "sp
 
 def _ledger_amount(row: tuple | None) -> str:
     """The amount of a derived row (its last column), or that there is none."""
-    return "nothing" if row is None else _money(row[-1])
+    return "nothing" if row is None else money_words(row[-1])
 
 
 def budget_rows_match_documents(session: Session) -> list[str]:

@@ -6,13 +6,10 @@ returns one sentence per violation, from a few set-based queries.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.domain.labels import label
-from portal.domain.money import format_qty
 from portal.domain.statuses import ReservationStatus
 from portal.domain.work_orders import OPEN_STATUSES
 from portal.models import (
@@ -25,12 +22,7 @@ from portal.models import (
     WorkOrder,
 )
 from portal.read_models.portable_sql import qty_above, qty_differs
-
-
-def _qty(value) -> str:
-    """A quantity as the pages write it."""
-    return format_qty(Decimal(str(value)))
-
+from portal.services.money_invariants import qty_words
 
 # ---------------------------------------------------------------- stock
 
@@ -72,10 +64,10 @@ def _levels_off_their_movements(session: Session, moved) -> list[str]:
         .order_by(Item.part_number, Storeroom.code)
     )
     return [
-        f"{part} in {store}: on hand is {_qty(on_hand)}, below zero"
+        f"{part} in {store}: on hand is {qty_words(on_hand)}, below zero"
         if on_hand < 0
-        else f"{part} in {store}: on hand is {_qty(on_hand)} but its stock movements "
-        f"add up to {_qty(total_moved)}"
+        else f"{part} in {store}: on hand is {qty_words(on_hand)} but its stock movements "
+        f"add up to {qty_words(total_moved)}"
         for part, store, on_hand, total_moved in rows
     ]
 
@@ -97,7 +89,7 @@ def _movements_without_a_level(session: Session, moved) -> list[str]:
         .where(StockLevel.id.is_(None), qty_differs(moved.c.moved, 0))
     )
     return [
-        f"{part} in {store}: stock movements add up to {_qty(total_moved)} but the "
+        f"{part} in {store}: stock movements add up to {qty_words(total_moved)} but the "
         "storeroom has no stock record of it"
         for part, store, total_moved in rows
     ]
@@ -137,7 +129,7 @@ def _went_negative(session: Session) -> list[str]:
         .order_by(Item.part_number, Storeroom.code)
     )
     return [
-        f"{part} in {store}: went below zero ({_qty(balance)}) at stock movement #{movement}"
+        f"{part} in {store}: went below zero ({qty_words(balance)}) at stock movement #{movement}"
         for part, store, movement, balance in rows
     ]
 
@@ -178,7 +170,7 @@ def _reserved_for_work_not_open(session: Session) -> list[str]:
         .order_by(WorkOrder.number, Reservation.id)
     )
     return [
-        f"{number} is {label(status).lower()} but still holds {_qty(qty)} of {part} "
+        f"{number} is {label(status).lower()} but still holds {qty_words(qty)} of {part} "
         f"reserved in {store} (reservation #{rid})"
         for number, status, qty, part, store, rid in rows
     ]
@@ -208,8 +200,8 @@ def _levels_reserved_otherwise(session: Session) -> list[str]:
         .order_by(Item.part_number, Storeroom.code)
     )
     return [
-        f"{part} in {store}: {_qty(reserved)} shown as reserved but its active "
-        f"reservations add up to {_qty(total)}"
+        f"{part} in {store}: {qty_words(reserved)} shown as reserved but its active "
+        f"reservations add up to {qty_words(total)}"
         for part, store, reserved, total in rows
     ]
 
@@ -228,7 +220,7 @@ def _lines_reserved_otherwise(session: Session) -> list[str]:
         .order_by(WorkOrder.number, PartLine.id)
     )
     return [
-        f"{number}, part {part}: the part line says {_qty(reserved)} reserved but its "
-        f"active reservations add up to {_qty(total)}"
+        f"{number}, part {part}: the part line says {qty_words(reserved)} reserved but its "
+        f"active reservations add up to {qty_words(total)}"
         for number, part, reserved, total in rows
     ]
